@@ -1,0 +1,1 @@
+"""Multilingual housing knowledge-base assistant: load, chunk, embed, store, retrieve, answer, cite, serve."""

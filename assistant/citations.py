@@ -1,0 +1,65 @@
+"""Pure citation logic: numbering by first use, verbatim quotes, marking, JSON shape."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .types import Citation, Passage
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def number_citations(quotes: Iterable[tuple[Passage, int, int]]) -> list[Citation]:
+    """One number per passage, in order of first use; several quotes of one passage merge."""
+    order: list[str] = []
+    by_passage: dict[str, tuple[Passage, int, int]] = {}
+    for passage, start, end in quotes:
+        pid = passage.passage_id
+        if pid in by_passage:
+            _, old_start, old_end = by_passage[pid]
+            by_passage[pid] = (passage, min(start, old_start), max(end, old_end))
+        else:
+            order.append(pid)
+            by_passage[pid] = (passage, start, end)
+    return [Citation(n, *by_passage[pid]) for n, pid in enumerate(order, 1)]
+
+
+def marked_segments(citation: Citation) -> list[tuple[str, bool]]:
+    """The whole passage as (text, is_quoted) pieces, for highlighting the supporting part."""
+    text = citation.passage.text
+    pieces = [(text[: citation.quote_start], False),
+              (text[citation.quote_start : citation.quote_end], True),
+              (text[citation.quote_end :], False)]
+    return [piece for piece in pieces if piece[0]]
+
+
+def cited_numbers(answer_text: str) -> set[int]:
+    return {int(n) for n in _MARKER.findall(answer_text)}
+
+
+def citation_json(citation: Citation) -> dict:
+    """The shape other tools read (`eval --json`, the API); extended, never renamed."""
+    p = citation.passage
+    return {
+        "n": citation.n,
+        "passage_id": p.passage_id,
+        "doc_id": p.doc_id,
+        "title": p.meta.title,
+        "quote": citation.quote,
+        "passage": p.text,
+        "publisher": p.meta.publisher,
+        "date": p.meta.date,
+        "url": p.meta.url,
+        "language": p.meta.language,
+        "quote_start": citation.quote_start,
+        "quote_end": citation.quote_end,
+    }
+
+
+def source_line(citation: Citation) -> str:
+    """`[n] Title — Publisher, date, link` with the parts that are known."""
+    meta = citation.passage.meta
+    details = ", ".join(part for part in (meta.publisher, meta.date, meta.url) if part)
+    title = meta.title or citation.passage.doc_id
+    return f"[{citation.n}] {title}" + (f" — {details}" if details else "")

@@ -1,0 +1,120 @@
+"""Command line: prepare | ingest | search | eval (and, once built, ask | serve)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .config import Settings
+from .errors import AssistantError
+from .evaluation import first_relevant_rank, format_table, read_questions, retrieval_metrics
+from .pipeline import Pipeline
+from .types import Hit
+
+
+def _hit_json(hit: Hit) -> dict:
+    p = hit.passage
+    return {"passage_id": p.passage_id, "doc_id": p.doc_id, "title": p.meta.title,
+            "text": p.text, "score": round(hit.score, 6)}
+
+
+def cmd_prepare(args, settings: Settings) -> int:
+    from .model_prep import prepare_model
+
+    print(f"model ready in {prepare_model(settings.cache_dir, force=args.force)}")
+    return 0
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    report = Pipeline(settings, index_dir=args.index).ingest(args.corpus, rebuild=args.rebuild)
+    state = "rebuilt" if report.rebuilt else ("updated" if report.embedded or report.removed_documents else "up to date")
+    print(f"index {state}: {report.documents} documents, {report.passages} passages "
+          f"({report.embedded} embedded, {report.removed_documents} documents removed), "
+          f"{len(report.skipped)} skipped, {report.seconds:.1f} s, "
+          f"{report.passages_per_second:.1f} passages/s")
+    for skipped in report.skipped:
+        print(f"  skipped {skipped.path}: {skipped.reason}")
+    return 0
+
+
+def cmd_search(args, settings: Settings) -> int:
+    result = Pipeline(settings, index_dir=args.index).retriever.search(args.question, k=args.k)
+    if args.json:
+        print(json.dumps({"question": result.question, "lang": result.language,
+                          "hits": [_hit_json(h) for h in result.hits]}, ensure_ascii=False))
+        return 0
+    for rank, hit in enumerate(result.hits, 1):
+        p = hit.passage
+        snippet = " ".join(p.text.split())[:200]
+        print(f"{rank}. [{hit.score:.3f}] {p.meta.title} ({p.doc_id}:{p.start}-{p.end})\n   {snippet}")
+    return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    questions = read_questions(args.file)
+    retriever = Pipeline(settings, index_dir=args.index).retriever
+    ranks = []
+    for question in questions:
+        result = retriever.search(question.q, k=args.k)
+        if not question.unanswerable:
+            ranks.append((question.lang, first_relevant_rank(result.hits, question.evidence)))
+        if args.json:
+            print(json.dumps({"id": question.id, "lang": question.lang,
+                              "hits": [_hit_json(h) for h in result.hits],
+                              "answer": None, "refused": None, "citations": None},
+                             ensure_ascii=False), flush=True)
+    table = format_table(retrieval_metrics(ranks, args.k), args.k,
+                         title=f"{len(ranks)} answerable questions from {args.file}")
+    print(table, file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    prepare = sub.add_parser("prepare", help="build and verify the offline embedding model")
+    prepare.add_argument("--force", action="store_true", help="rebuild even if verified")
+    prepare.set_defaults(run=cmd_prepare)
+
+    ingest = sub.add_parser("ingest", help="index the corpus (incremental)")
+    ingest.add_argument("--corpus", type=Path, default=None, help="corpus folder")
+    ingest.add_argument("--index", type=Path, default=None, help="index folder")
+    ingest.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    ingest.set_defaults(run=cmd_ingest)
+
+    search = sub.add_parser("search", help="show the best passages for a question")
+    search.add_argument("question")
+    search.add_argument("--k", type=int, default=None)
+    search.add_argument("--json", action="store_true")
+    search.add_argument("--index", type=Path, default=None)
+    search.set_defaults(run=cmd_search)
+
+    evaluate = sub.add_parser("eval", help="hit@1, hit@k and MRR on an eval file")
+    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("--k", type=int, default=None)
+    evaluate.add_argument("--json", action="store_true", help="JSON Lines per question on stdout")
+    evaluate.add_argument("--index", type=Path, default=None)
+    evaluate.set_defaults(run=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    if getattr(args, "k", None) is None and hasattr(args, "k"):
+        args.k = settings.top_k
+    try:
+        return args.run(args, settings)
+    except AssistantError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Typed settings in one place; every field can be set as ASSISTANT_<NAME> in the environment."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from .messages import DEFAULT_REFERRALS
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The product makes no third-party calls; set before any library reads them.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "housing-assistant"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid")
+
+    # --- where things live
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of documents to index.")
+    index_dir: Path = Field(Path("index"), description="Folder of the embedded index.")
+    cache_dir: Path = Field(
+        default_factory=_default_cache, description="Prepared models (outside git)."
+    )
+
+    # --- embedding
+    encoder: Literal["sentence-transformers", "onnx-int8"] = Field(
+        "sentence-transformers", description="Engine that embeds passages and queries."
+    )
+    model_path: Path | None = Field(
+        None,
+        description="A sentence-transformers folder to use instead of the prepared e5-small.",
+    )
+    embed_batch_size: int = Field(32, ge=1, description="Passages per encoder call.")
+
+    # --- chunking (measured in docs/retrieval.md)
+    chunk_chars: int = Field(600, ge=100, description="Target passage length in characters.")
+    chunk_overlap_sentences: int = Field(0, ge=0, description="Sentences shared by neighbours.")
+
+    # --- store
+    chroma_mode: Literal["embedded", "server"] = Field(
+        "embedded", description="Embedded PersistentClient under index_dir, or a Chroma server."
+    )
+    chroma_host: str = Field("127.0.0.1", description="Chroma server host (server mode).")
+    chroma_port: int = Field(8000, description="Chroma server port (server mode).")
+    collection_prefix: str = Field("housing", min_length=3, description="Chroma collection prefix.")
+
+    # --- retrieval
+    top_k: int = Field(5, ge=1, le=50, description="Passages returned by search.")
+    candidates: int = Field(40, ge=5, description="Candidates per retriever before fusion.")
+    lexical_weight_same_language: float = Field(
+        0.05, ge=0, description="Weight of BM25 when question and passage share a language."
+    )
+    lexical_weight_cross_language: float = Field(
+        0.0, ge=0, description="Weight of BM25 across languages (few shared words)."
+    )
+
+    # --- answering
+    max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
+    max_history_turns: int = Field(10, ge=0, description="Earlier turns used for follow-ups.")
+    referrals: dict[str, dict[str, str]] = Field(
+        default_factory=lambda: DEFAULT_REFERRALS,
+        description="Where to ask when the knowledge base has no answer: region -> language -> text; '' is the fallback.",
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

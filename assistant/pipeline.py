@@ -1,0 +1,67 @@
+"""Wires the stages from settings: one place that knows how the parts fit."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from .chunking import ChunkingParams
+from .config import Settings
+from .embedding import Embedder, load_embedder
+from .errors import StoreUnavailableError
+from .ingest import IngestReport, index_signature, ingest
+from .lexical import LexicalIndex
+from .retrieval import FusionWeights, Retriever
+from .store import IndexLocation, index_location, open_current
+
+
+class Pipeline:
+    """Lazily loads the model and the index once; shared by the CLI, the chat and the API."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None,
+                 index_dir: Path | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self.index_dir = index_dir or settings.index_dir
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return self._embedder or load_embedder(self.settings)
+
+    @property
+    def chunking(self) -> ChunkingParams:
+        return ChunkingParams(self.settings.chunk_chars, self.settings.chunk_overlap_sentences)
+
+    @cached_property
+    def location(self) -> IndexLocation:
+        return index_location(self.settings, self.index_dir)
+
+    def ingest(self, corpus_dir: Path | None = None, *, rebuild: bool = False,
+               show_progress: bool = True) -> IngestReport:
+        report = ingest(
+            corpus_dir or self.settings.corpus_dir, self.location, self.embedder, self.chunking,
+            lock_path=self.index_dir / ".ingest.lock", rebuild=rebuild,
+            batch_size=self.settings.embed_batch_size, show_progress=show_progress,
+        )
+        self.__dict__.pop("retriever", None)  # the next search sees the new generation
+        return report
+
+    def index_is_current(self) -> bool:
+        """True when a live index exists and was built with this model and chunking."""
+        current = self.location.current()
+        if current is None:
+            return False
+        signature = index_signature(self.embedder, self.chunking)
+        return all(current[1].get(key) == value for key, value in signature.items())
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        store, manifest, _generation = open_current(self.location)
+        if manifest.get("model") != self.embedder.name or manifest.get("dim") != self.embedder.dim:
+            raise StoreUnavailableError(
+                "The index was built with another embedding model; run `assistant ingest`."
+            )
+        weights = FusionWeights(self.settings.lexical_weight_same_language,
+                                self.settings.lexical_weight_cross_language)
+        return Retriever(store, LexicalIndex(store.iter_passages()), self.embedder, weights,
+                         self.settings.candidates)

@@ -1,0 +1,134 @@
+"""Frozen dataclasses passed between the pipeline stages."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """What a citation shows about a document; empty strings where the source is silent."""
+
+    title: str = ""
+    publisher: str = ""
+    date: str = ""
+    language: str = ""
+    region: str = ""
+    url: str = ""
+
+    def as_flat_dict(self) -> dict[str, str]:
+        return {
+            "title": self.title,
+            "publisher": self.publisher,
+            "date": self.date,
+            "language": self.language,
+            "region": self.region,
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded corpus document; `doc_id` is stable across runs (derived from its path)."""
+
+    doc_id: str
+    text: str
+    meta: DocumentMeta
+    source: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever the text or the metadata a citation shows changes."""
+        digest = hashlib.sha256(self.text.encode("utf-8"))
+        for value in self.meta.as_flat_dict().values():
+            digest.update(b"\0" + value.encode("utf-8"))
+        return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A corpus file that could not be loaded, with a one-line reason."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A slice `document.text[start:end]` ready for retrieval, with its document's metadata."""
+
+    passage_id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    meta: DocumentMeta = field(default_factory=DocumentMeta)
+    # The heading in force where the passage starts (context for embedding its sentences).
+    section: str = ""
+    # Sentence spans relative to `text`: answers quote whole sentences.
+    sentences: tuple[tuple[int, int], ...] = ()
+
+    @staticmethod
+    def make_id(doc_id: str, start: int, end: int, text: str) -> str:
+        """Content-derived id: the same slice of the same text keeps its id across re-indexing."""
+        key = f"{doc_id}\0{start}\0{end}\0{text}".encode("utf-8")
+        return hashlib.sha1(key).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A sentence of a passage (span relative to the passage text) and its cosine to the question."""
+
+    start: int
+    end: int
+    cosine: float
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage with its fused score and the evidence behind it."""
+
+    passage: Passage
+    score: float
+    dense: float = 0.0
+    lexical: float = 0.0
+    sentences: tuple[ScoredSentence, ...] = ()
+
+    @property
+    def best_sentence(self) -> float:
+        return max((s.cosine for s in self.sentences), default=self.dense)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Source `[n]`: `quote` is `passage.text[quote_start:quote_end]`, verbatim."""
+
+    n: int
+    passage: Passage
+    quote_start: int
+    quote_end: int
+
+    @property
+    def quote(self) -> str:
+        return self.passage.text[self.quote_start : self.quote_end]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of a conversation, used to make follow-ups self-contained."""
+
+    question: str
+    answer: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the asker reads: `text` carries `[n]` markers that point into `citations`."""
+
+    question: str
+    language: str
+    text: str
+    refused: bool
+    citations: tuple[Citation, ...] = ()
+    standalone_question: str = ""
