@@ -1,4 +1,4 @@
-"""Command line: prepare | ingest | search | eval (and, once built, ask | serve)."""
+"""Command line: prepare | ingest | search | ask | eval | serve."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import AssistantError
-from .evaluation import first_relevant_rank, format_table, read_questions, retrieval_metrics
+from .citations import citation_json, source_line
+from .evaluation import (first_relevant_rank, format_answers, format_table, read_questions,
+                         retrieval_metrics, supports)
 from .pipeline import Pipeline
-from .types import Hit
+from .service import Assistant
+from .types import Answer, Hit
 
 
 def _hit_json(hit: Hit) -> dict:
@@ -52,22 +55,44 @@ def cmd_search(args, settings: Settings) -> int:
     return 0
 
 
+def _answer_json(answer: Answer) -> dict:
+    return {"answer": answer.text, "lang": answer.language, "refused": answer.refused,
+            "citations": [citation_json(c) for c in answer.citations]}
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    answer = Assistant(settings, Pipeline(settings, index_dir=args.index)).ask(args.question)
+    if args.json:
+        print(json.dumps(_answer_json(answer), ensure_ascii=False))
+        return 0
+    print(answer.text)
+    for citation in answer.citations:
+        print(f"\n{source_line(citation)}\n   “{' '.join(citation.quote.split())}”")
+    return 0
+
+
 def cmd_eval(args, settings: Settings) -> int:
     questions = read_questions(args.file)
-    retriever = Pipeline(settings, index_dir=args.index).retriever
-    ranks = []
+    service = Assistant(settings.model_copy(update={"top_k": args.k}),
+                        Pipeline(settings, index_dir=args.index))
+    ranks, outcomes = [], []
     for question in questions:
-        result = retriever.search(question.q, k=args.k)
+        answer, result = service.respond(question.q)
+        grounded = any(supports(c.passage.text, question.evidence) for c in answer.citations)
+        outcomes.append((question, answer.refused, grounded))
         if not question.unanswerable:
             ranks.append((question.lang, first_relevant_rank(result.hits, question.evidence)))
         if args.json:
             print(json.dumps({"id": question.id, "lang": question.lang,
                               "hits": [_hit_json(h) for h in result.hits],
-                              "answer": None, "refused": None, "citations": None},
+                              "answer": answer.text, "refused": answer.refused,
+                              "citations": [citation_json(c) for c in answer.citations]},
                              ensure_ascii=False), flush=True)
-    table = format_table(retrieval_metrics(ranks, args.k), args.k,
-                         title=f"{len(ranks)} answerable questions from {args.file}")
-    print(table, file=sys.stderr if args.json else sys.stdout)
+    out = sys.stderr if args.json else sys.stdout
+    if ranks:
+        print(format_table(retrieval_metrics(ranks, args.k), args.k,
+                           title=f"{len(ranks)} answerable questions from {args.file}"), file=out)
+    print(format_answers(outcomes), file=out)
     return 0
 
 
@@ -91,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true")
     search.add_argument("--index", type=Path, default=None)
     search.set_defaults(run=cmd_search)
+
+    ask = sub.add_parser("ask", help="answer a question with cited sources")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true")
+    ask.add_argument("--index", type=Path, default=None)
+    ask.set_defaults(run=cmd_ask)
 
     evaluate = sub.add_parser("eval", help="hit@1, hit@k and MRR on an eval file")
     evaluate.add_argument("file", type=Path)

@@ -93,3 +93,18 @@ def format_table(metrics: dict[str, Metrics], k: int, title: str = "") -> str:
     for group, m in metrics.items():
         lines.append(f"{group:<6} {m.questions:>3} {m.hit_at_1:>6.3f} {m.hit_at_k:>6.3f} {m.mrr:>6.3f}")
     return "\n".join(lines)
+
+
+def format_answers(outcomes: list[tuple[EvalQuestion, bool, bool]]) -> str:
+    """Per language: grounded share of answerable questions, refusals of both kinds."""
+    lines = [f"{'group':<6} {'answerable':>10} {'grounded':>8} {'refused':>8} {'unanswerable':>12} {'refused':>8}"]
+    languages = sorted({q.lang for q, _, _ in outcomes})
+    for group in ["all", *languages]:
+        rows = [o for o in outcomes if group == "all" or o[0].lang == group]
+        answerable = [o for o in rows if not o[0].unanswerable]
+        unanswerable = [o for o in rows if o[0].unanswerable]
+        share = lambda items, pick: f"{sum(pick(o) for o in items) / len(items):.3f}" if items else "-"
+        lines.append(f"{group:<6} {len(answerable):>10} {share(answerable, lambda o: o[2]):>8} "
+                     f"{share(answerable, lambda o: o[1]):>8} {len(unanswerable):>12} "
+                     f"{share(unanswerable, lambda o: o[1]):>8}")
+    return "\n".join(lines)

@@ -27,7 +27,7 @@ _STOPWORDS = {
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lowercase without accents: 'coöperatief' and 'coopératif' then share a prefix."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -39,13 +39,13 @@ def _stemmer(language: str):
 
 
 @lru_cache(maxsize=4)
-def _stopwords(language: str) -> frozenset[str]:
-    return frozenset(_fold(word) for word in _STOPWORDS.get(language, ()))
+def stopwords(language: str) -> frozenset[str]:
+    return frozenset(fold(word) for word in _STOPWORDS.get(language, ()))
 
 
 def tokenize(text: str, language: str) -> list[str]:
-    stop = _stopwords(language)
-    words = [w for w in _WORD.findall(_fold(text)) if w not in stop and (len(w) > 1 or w.isdigit())]
+    stop = stopwords(language)
+    words = [w for w in _WORD.findall(fold(text)) if w not in stop and (len(w) > 1 or w.isdigit())]
     return _stemmer(language).stemWords(words)
 
 

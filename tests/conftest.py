@@ -219,11 +219,6 @@ def index_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IndexE
 
 
 @pytest.fixture
-def embedded_env(tmp_path: Path) -> IndexEnv:
-    return IndexEnv("embedded", tmp_path, None)
-
-
-@pytest.fixture
 def server_env(tmp_path: Path, chroma_server: ChromaServer) -> Iterator[IndexEnv]:
     env = IndexEnv("server", tmp_path, chroma_server)
     yield env
@@ -288,7 +283,12 @@ class ForkServer:
         self._changed = threading.Condition()
         self.jobs: list[int] = []
         threading.Thread(target=self._read, daemon=True).start()
-        self.pid = int(self._next("ready", 120)[1])
+        self.pid = 0  # known once the imports are done: see ready()
+
+    def ready(self) -> ForkServer:
+        if not self.pid:
+            self.pid = int(self._next("ready", 120)[1])
+        return self
 
     def _read(self) -> None:
         for raw in self.process.stdout:
@@ -315,6 +315,7 @@ class ForkServer:
 
     def start(self, code: str, name: str = "<job>", **args) -> int:
         """Fork a child running `code`; returns its pid."""
+        self.ready()
         self.process.stdin.write(json.dumps({"code": code, "name": name, "args": args}) + "\n")
         self.process.stdin.flush()
         pid = int(self._next("started", 30)[1])
@@ -364,7 +365,10 @@ class ForkServer:
             if self.alive(pid):
                 os.kill(pid, signal.SIGKILL)
         if self.process.poll() is None:
-            self.process.stdin.close()
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -372,10 +376,26 @@ class ForkServer:
                 self.process.wait(timeout=10)
 
 
+_EARLY: dict[str, ForkServer] = {}
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the fork server's imports now, beside the first tests, if a test will use it."""
+    if any("forkserver" in getattr(item, "fixturenames", ()) for item in session.items):
+        folder = session.config._tmp_path_factory.mktemp("forkserver")  # noqa: SLF001
+        _EARLY["forkserver"] = ForkServer(folder)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    early = _EARLY.pop("forkserver", None)
+    if early is not None:
+        early.close()
+
+
 @pytest.fixture(scope="session")
 def forkserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForkServer]:
-    server = ForkServer(tmp_path_factory.mktemp("forkserver"))
+    server = _EARLY.get("forkserver") or ForkServer(tmp_path_factory.mktemp("forkserver"))
     try:
-        yield server
+        yield server.ready()
     finally:
         server.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -317,7 +316,7 @@ say("ids", json.dumps(ids_of(all_documents(seeds), ChunkingParams(600, 1))))
 def test_ids_are_stable_across_processes(seed_documents, seed_corpus, forkserver) -> None:
     """Another process with another str-hash seed computes the same ids."""
     pid = forkserver.start(_CHILD, "chunk-ids", corpus=str(seed_corpus))
-    assert forkserver.wait(pid) == 0
+    assert forkserver.wait(pid) == 0, forkserver.log_tail()
     assert int(forkserver.said(pid, "hash")[0]) != hash("passage")  # hash seeds differ
     [ids] = forkserver.said(pid, "ids")
     assert json.loads(ids) == ids_of(all_documents(seed_documents), ChunkingParams(600, 1))

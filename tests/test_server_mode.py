@@ -55,7 +55,8 @@ def test_unreachable_server_is_store_unavailable(tmp_path: Path) -> None:
         pipeline.retriever  # noqa: B018
     assert time.monotonic() - started < 15
     message = str(caught.value)
-    assert message == f"The Chroma server at 127.0.0.1:{port} cannot be reached."
+    assert f"127.0.0.1:{port}" in message and "cannot be reached" in message
+    assert "Traceback" not in message and "\n" not in message
     assert isinstance(caught.value, NotReadyError) and caught.value.status == 503
     with pytest.raises(StoreUnavailableError):
         pipeline.ingest(tmp_path, show_progress=False)
@@ -72,23 +73,17 @@ def test_collections_of_one_index(server_env: IndexEnv, corpus_dir: Path) -> Non
     assert not (server_env.index_dir / "CURRENT").exists()
 
 
-@pytest.mark.parametrize("how", ["rebuild-flag", "other-model", "other-chunking"])
-def test_after_a_rebuild_only_one_generation_collection_remains(
-    server_env: IndexEnv, corpus_dir: Path, how: str
-) -> None:
+def test_after_a_rebuild_only_one_generation_remains(server_env, corpus_dir: Path) -> None:
+    """(test_index.py checks the same after every kind of rebuild, through `generations()`;
+    here the raw collection list: nothing of the old generation is left, nothing else added.)"""
     server, prefix = server_env.server, server_env.prefix
     first = server_env.pipeline().ingest(corpus_dir, show_progress=False)
-    if how == "rebuild-flag":
-        report = server_env.pipeline().ingest(corpus_dir, rebuild=True, show_progress=False)
-    elif how == "other-model":
-        report = server_env.pipeline(HashingEmbedder(name="fake:other")).ingest(
-            corpus_dir, show_progress=False)
-    else:
-        report = server_env.pipeline(chunk_chars=350).ingest(corpus_dir, show_progress=False)
+    report = server_env.pipeline(HashingEmbedder(name="fake:other"), chunk_chars=350).ingest(
+        corpus_dir, show_progress=False)
     assert report.rebuilt and report.generation != first.generation
     assert layout(server, prefix) == ([f"{prefix}-meta"], [report.generation])
     store, manifest, generation = open_current(
-        index_location(server_env.settings(), server_env.index_dir))
+        index_location(server_env.settings(chunk_chars=350), server_env.index_dir))
     assert generation == report.generation
     assert store.count() == manifest["passages"] == report.passages
 
@@ -104,7 +99,7 @@ def test_readers_see_one_complete_generation_during_a_rebuild(
 
     class SlowEmbedder(HashingEmbedder):
         def embed_passages(self, texts):
-            time.sleep(0.1)
+            time.sleep(0.2)
             return super().embed_passages(texts)
 
     outcome: dict = {}

@@ -1,0 +1,84 @@
+"""One web app: the API (/api, /v1), the widget (/widget.js, /demo), the docs and the chat (/)."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Query
+from fastapi.responses import FileResponse, HTMLResponse
+
+from .api import ApiSettings, Readiness, install_api
+from .config import Settings
+from .service import LANGUAGES, Assistant
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings, service: Assistant | None = None, *,
+               api_settings: ApiSettings | None = None, with_ui: bool = True) -> FastAPI:
+    """The app `assistant serve` runs. The model and the index load in the background at
+    start-up (`/api/health` says 503 until they are ready); the chat is mounted at `/` when
+    `assistant/ui.py` exists and `with_ui` is true."""
+    service = service or Assistant(settings)
+    readiness = Readiness(service.pipeline)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        readiness.start()
+        yield
+
+    app = FastAPI(
+        title="Housing knowledge-base assistant",
+        description="Answers questions on cooperative, collaborative and social housing from a "
+                    "curated knowledge base (NL/FR/EN), quoting the documents with numbered sources.",
+        version="0.1.0",
+        docs_url="/api/docs",
+        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    install_api(app, service, api_settings, readiness)
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget() -> FileResponse:
+        return FileResponse(STATIC_DIR / "widget.js", media_type="text/javascript; charset=utf-8",
+                            headers={"Cache-Control": "public, max-age=300",
+                                     "Cross-Origin-Resource-Policy": "cross-origin"})
+
+    @app.get("/demo", include_in_schema=False)
+    def demo(lang: str = Query("nl")) -> HTMLResponse:
+        """A demo portal page that embeds the widget with one script tag (`?lang=fr|en|nl`)."""
+        lang = lang if lang in LANGUAGES else "nl"
+        page = (STATIC_DIR / "demo.html").read_text(encoding="utf-8")
+        return HTMLResponse(page.replace("{{lang}}", lang))
+
+    if with_ui:
+        _mount_ui(app, service)
+    return app
+
+
+def _mount_ui(app: FastAPI, service: Assistant) -> None:
+    """Mount the Gradio chat at `/` (last: it catches every path the routes above leave)."""
+    try:
+        from . import ui
+    except ModuleNotFoundError as error:
+        if error.name != f"{__package__}.ui":
+            raise
+        logger.warning("assistant/ui.py not found: the chat is not mounted at /")
+        return
+    import gradio as gr
+
+    gr.mount_gradio_app(app, ui.build_demo(service), path="/")
+
+
+def run(host: str = "127.0.0.1", port: int = 7860, settings: Settings | None = None) -> None:
+    """Serve everything with uvicorn (blocks until interrupted)."""
+    import uvicorn
+
+    settings = settings or Settings()
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
