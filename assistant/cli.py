@@ -27,6 +27,17 @@ def cmd_prepare(args, settings: Settings) -> int:
     from .model_prep import prepare_model
 
     print(f"model ready in {prepare_model(settings.cache_dir, force=args.force)}")
+    if settings.encoder == "onnx-int8":
+        from .onnx_encoder import prepare_onnx
+
+        print(f"fast encoder ready in {prepare_onnx(settings.cache_dir, force=args.force)}")
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    from .server import run
+
+    run(host=args.host, port=args.port)
     return 0
 
 
@@ -129,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="JSON Lines per question on stdout")
     evaluate.add_argument("--index", type=Path, default=None)
     evaluate.set_defaults(run=cmd_eval)
+    serve = sub.add_parser("serve", help="serve the chat, the API and the widget")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.set_defaults(run=cmd_serve)
     return parser
 
 

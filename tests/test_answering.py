@@ -1,0 +1,103 @@
+"""Grounded answers end to end with the real model, and the pure pieces they are made of."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.citations import citation_json, marked_segments, number_citations
+from assistant.config import Settings
+from assistant.errors import InputError, TooLargeError
+from assistant.followup import is_follow_up, standalone_question
+from assistant.pipeline import Pipeline
+from assistant.service import Assistant
+from assistant.types import DocumentMeta, Passage, Turn
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> Assistant:
+    settings = Settings()
+    pipeline = Pipeline(settings, index_dir=tmp_path_factory.mktemp("index"))
+    pipeline.ingest(CORPUS, show_progress=False)
+    return Assistant(settings, pipeline)
+
+
+@pytest.mark.model
+def test_french_question_is_answered_in_french_from_a_dutch_document(service):
+    answer = service.ask("Quelles villes néerlandaises ont participé à NETCO ?")
+    assert not answer.refused
+    assert answer.language == "fr"
+    assert answer.text.startswith("Voici ce que disent")
+    assert "néerlandais" in answer.text  # the quotes' language is named
+    assert any("Amsterdam en Eindhoven" in c.quote for c in answer.citations)
+    assert all(c.passage.meta.language == "nl" for c in answer.citations)
+
+
+@pytest.mark.model
+def test_every_statement_is_cited_and_every_quote_is_verbatim(service):
+    answer = service.ask("Wanneer vindt de Transitie Pressure Cooker plaats?")
+    numbers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
+    assert numbers and sorted(set(numbers)) == list(range(1, len(answer.citations) + 1))
+    for line in answer.text.split("\n\n")[1:]:
+        if line.startswith("“"):
+            assert re.search(r"\[\d+\]$", line), line
+    for citation in answer.citations:
+        as_json = citation_json(citation)
+        assert as_json["quote"] in as_json["passage"]
+        assert CORPUS.joinpath(citation.passage.doc_id + ".txt").read_text("utf-8")[
+            citation.passage.start : citation.passage.end] == citation.passage.text
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question, language, words", [
+    ("Combien de temps dure le préavis pour quitter mon logement à Bruxelles ?", "fr", "Bruxelles Logement"),
+    ("Mag mijn verhuurder de huur verhogen tijdens het contract?", "nl", "kennisbank bevat geen antwoord"),
+    ("What is the capital of Australia?", "en", "does not cover"),
+])
+def test_questions_outside_the_knowledge_base_are_refused_with_a_referral(service, question, language, words):
+    answer = service.ask(question)
+    assert answer.refused and not answer.citations
+    assert answer.language == language
+    assert words in answer.text
+
+
+@pytest.mark.model
+def test_follow_up_uses_the_conversation(service):
+    history = [Turn("Wat was het thema van het eerste NETCO-webinar in 2022?")]
+    answer = service.ask("Wie organiseerde dat?", history)
+    assert answer.standalone_question.startswith("Wat was het thema")
+    assert not answer.refused
+    assert any("Barcelona" in c.quote for c in answer.citations)
+
+
+@pytest.mark.parametrize("question, error", [
+    ("", InputError), ("   ", InputError), ("🏠🏠🏠", InputError), ("x" * 100_000, TooLargeError),
+])
+def test_bad_input_gets_a_clear_message(question, error):
+    service = Assistant(Settings(), Pipeline(Settings(), embedder=object()))
+    with pytest.raises(error) as raised:
+        service.check_question(question)
+    assert "Traceback" not in str(raised.value) and len(str(raised.value)) < 200
+
+
+def test_follow_up_detection():
+    assert is_follow_up("And in Brussels?")
+    assert is_follow_up("Wie organiseerde dat?")
+    assert is_follow_up("Et à Bruxelles ?")
+    assert not is_follow_up("Quel était le thème du premier webinaire NETCO en 2022 ?")
+    first = "Which Dutch cities took part in NETCO?"
+    assert standalone_question("And in Brussels?", [Turn(first)]) == f"{first} And in Brussels?"
+    assert standalone_question("What is a proeftuin in the learning trajectory?", [Turn(first)]).startswith("What is")
+
+
+def test_citations_are_numbered_by_first_use_one_per_passage():
+    a = Passage("a", "d", "One. Two. Three.", 0, 16, DocumentMeta(title="A"))
+    b = Passage("b", "d", "Other text.", 20, 31, DocumentMeta(title="B"))
+    cited = number_citations([(b, 0, 11), (a, 5, 9), (a, 10, 16)])
+    assert [(c.n, c.passage.passage_id) for c in cited] == [(1, "b"), (2, "a")]
+    assert cited[1].quote == "Two. Three."
+    assert marked_segments(cited[1]) == [("One. ", False), ("Two. Three.", True)]

@@ -1,0 +1,405 @@
+"""The Gradio chat: chat_view's pure presentation logic, then the real chat in a real browser.
+
+The browser tests build a real index with the real model once for the module, serve
+`ui.build_demo` mounted on FastAPI with uvicorn on a loopback port (as the product server
+does) and drive Debian's headless Chromium with Playwright. Screenshots go to
+test-artefacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import REPO_DIR, SEED_CORPUS, free_port
+
+from assistant import chat_view as view
+from assistant.config import Settings
+from assistant.errors import InputError
+from assistant.messages import say
+from assistant.types import Answer, Citation, DocumentMeta, Passage, Turn
+
+ARTEFACTS = REPO_DIR / "test-artefacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+NETCO_QUESTION = "Quelles villes néerlandaises ont participé à NETCO ?"
+NETCO_TITLE = "NETCO: Opkomende Europese modellen voor “collaborative housing”"
+XSS_QUESTION = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+# --------------------------------------------------------------------------- chat_view (no browser)
+
+
+def make_answer(language: str = "fr", refused: bool = False) -> Answer:
+    text = "Intro <b>x</b>. Nederland (Amsterdam en Eindhoven) deed mee. Rest."
+    meta = DocumentMeta(title="NETCO <script>t</script>", publisher="Brussel *Huisvesting*",
+                        date="2020", language="nl", url="https://example.org/doc (1)")
+    passage = Passage("p1", "doc1", text, 0, len(text), meta)
+    start = text.index("Nederland")
+    citation = Citation(1, passage, start, text.index(" Rest"))
+    text = "Voici :\n\n“Nederland (Amsterdam en Eindhoven) deed mee.” [1]"
+    return Answer("q", language, text, refused, () if refused else (citation,))
+
+
+class FakeService:
+    """Streams like Assistant.stream; raises what it is told to."""
+
+    def __init__(self, answer: Answer | None = None, error: Exception | None = None) -> None:
+        self.answer = answer or make_answer()
+        self.error = error
+        self.calls: list[tuple[str, tuple[Turn, ...], str | None]] = []
+
+    def stream(self, question, history=(), language=None):
+        self.calls.append((question, tuple(history), language))
+        if self.error is not None:
+            raise self.error
+        for piece in self.answer.text.split("\n\n"):
+            yield piece + "\n\n"
+        yield self.answer
+
+
+def test_escape_leaves_no_markup_and_round_trips() -> None:
+    text = ('<script>alert(1)</script> <img src=x onerror=alert(1)> & *b* _i_ `c` ~s~ a|b '
+            '$x$ me@x.org [l](http://e.org) ![i](j) https://x.org www.x.org\n# h\n- a\n1. b')
+    escaped = view.escape_text(text)
+    assert "<" not in escaped and ">" not in escaped
+    assert "&lt;script&gt;" in escaped and "&amp;" in escaped
+    for active in ("\\*b\\*", "\\_i\\_", "\\`c\\`", "\\~s\\~", "a\\|b", "\\$x\\$", "me\\@x",
+                   "[l\\](", "https\\://", "www\\.", "\n\\# h", "\n\\- a", "\n1\\. b"):
+        assert active in escaped, active
+    assert view.unescape_text(escaped) == text
+    # Ordinary prose keeps no backslashes (copying an answer gives clean text).
+    plain = "Voici : “Nederland (Amsterdam en Eindhoven).” [1] a.b, c-d"
+    assert view.escape_text(plain) == plain
+
+
+def test_safe_link_only_allows_http() -> None:
+    assert view.safe_link("javascript:alert(1)") is None
+    assert view.safe_link("data:text/html,<b>") is None
+    assert view.safe_link("") is None
+    assert view.safe_link("https://example.org/a (b)") == "https://example.org/a%20%28b%29"
+
+
+def test_history_to_turns_unescapes_and_skips_rejected_questions() -> None:
+    history = [
+        {"role": "user", "content": view.echo_question("Wat is <NETCO>?")},
+        {"role": "assistant",
+         "content": [{"type": "text", "text": view.answer_message("Een *netwerk* [1]")}]},
+        {"role": "user", "content": "🙂"},
+        {"role": "assistant", "content": "Ik vind geen woorden in uw vraag."},
+        # A blank question: an error with no user message of its own.
+        {"role": "assistant", "content": "Stel een vraag over wonen."},
+        {"role": "user", "content": [{"type": "text", "text": "En in Brussel?"}]},
+        {"role": "assistant", "content": "Brussel doet mee."},
+    ]
+    turns = view.history_to_turns(history, skip={3, 4})
+    assert turns == [Turn("Wat is <NETCO>?", "Een *netwerk* [1]"),
+                     Turn("En in Brussel?", "Brussel doet mee.")]
+    assert view.history_to_turns([]) == [] and view.history_to_turns(None) == []
+
+
+def test_labels_follow_the_language_of_the_last_question() -> None:
+    assert view.ui_language(None) == "en"  # before any question
+    assert view.ui_language("Wat is een proeftuin in het leertraject coöperatief wonen?") == "nl"
+    assert view.ui_language("Quelles villes néerlandaises ont participé à NETCO ?") == "fr"
+    assert view.ui_language("🏠🙂", previous="nl") == "nl"  # no words: keep the language shown
+    assert {view.labels(code)["send"] for code in view.LANGUAGES} == {"Send", "Verstuur", "Envoyer"}
+    for code in view.LANGUAGES:
+        assert view.labels(code).keys() == view.labels("en").keys()
+    assert view.labels("de") == view.labels("en")
+    assert {view.ui_language(example) for example in view.EXAMPLES} == {"nl", "fr", "en"}
+
+
+def test_source_views_show_metadata_escaped_and_mark_the_quote() -> None:
+    [source] = view.source_views(make_answer(), "fr")
+    assert source.label == "[1] NETCO <script>t</script>"  # plain-text component: not escaped
+    assert "Éditeur: Brussel \\*Huisvesting\\*" in source.details
+    assert "Date: 2020" in source.details
+    assert "](https://example.org/doc%20%281%29)" in source.details
+    assert "<" not in source.details
+    quoted = [text for text, label in source.segments if label]
+    assert quoted == ["Nederland (Amsterdam en Eindhoven) deed mee."]
+    assert {label for _, label in source.segments} == {None, "cité"}
+    assert "".join(text for text, _ in source.segments) == make_answer().citations[0].passage.text
+    assert view.source_views(make_answer(refused=True), "fr") == []
+
+
+def test_respond_streams_then_shows_sources_and_remembers_the_answer() -> None:
+    service = FakeService()
+    replies = list(view.respond(service, "Quelles villes <b>?", [], {}, None))
+    assert replies[0].history == [{"role": "user", "content": "Quelles villes &lt;b&gt;?"}]
+    assert not replies[0].final and replies[-1].final
+    assert any(not r.final and r.history[-1]["role"] == "assistant" for r in replies)
+    final = replies[-1]
+    assert final.language == "fr" and len(final.sources) == 1
+    assert final.history[-1]["content"].endswith("[1]")
+    assert final.records == {1: {"kind": "answer", "language": "fr", "refused": False,
+                                 "passage_ids": ["p1"], "question": "Quelles villes <b>?"}}
+    # The next question gets the first exchange as history.
+    list(view.respond(service, "Et Bruxelles ?", final.history, final.records, final.language))
+    assert service.calls[-1][1] == (Turn("Quelles villes <b>?", final.history[-1]["content"]),)
+
+
+def test_respond_turns_errors_into_messages() -> None:
+    reply = list(view.respond(FakeService(error=InputError("Posez une question.")), "   ",
+                              [], {}, "fr"))[-1]
+    assert reply.history == [{"role": "assistant", "content": "Posez une question."}]
+    assert reply.records[0]["kind"] == "message" and reply.sources == []
+    crash = list(view.respond(FakeService(error=RuntimeError("secret path /etc")), "Wat is dat?",
+                              [], {}, None))[-1]
+    assert crash.history[-1]["content"] == view.escape_text(view.labels("nl")["apology"])
+    assert "secret" not in json.dumps(crash.history)
+
+
+def test_respond_passes_the_shown_language_for_wordless_questions() -> None:
+    service = FakeService(error=InputError("x"))
+    list(view.respond(service, "🙂🙂", [], {}, "nl"))
+    list(view.respond(service, "Wat is een proeftuin?", [], {}, "fr"))
+    assert [call[2] for call in service.calls] == ["nl", None]
+
+
+def test_feedback_is_stored_without_the_question_by_default(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_FEEDBACK_DIR", str(tmp_path / "fb"))
+    monkeypatch.delenv("ASSISTANT_FEEDBACK_STORE_QUESTIONS", raising=False)
+    final = list(view.respond(FakeService(), "Quelles villes secrètes ?", [], {}, None))[-1]
+    assert view.give_feedback(final.records, 1, True, "fr") == "Merci pour votre avis."
+    assert view.give_feedback(final.records, 1, False, "fr") == "Merci pour votre avis."
+    assert view.give_feedback(final.records, 1, "", "fr") == "Votre avis a été retiré."
+    lines = (tmp_path / "fb" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    entries = [json.loads(line) for line in lines]
+    assert [e["vote"] for e in entries] == ["up", "down", "withdrawn"]
+    assert entries[0].keys() == {"timestamp", "vote", "kind", "language", "refused", "passage_ids"}
+    assert entries[0]["passage_ids"] == ["p1"] and entries[0]["language"] == "fr"
+    assert "secrètes" not in "\n".join(lines)
+
+    monkeypatch.setenv("ASSISTANT_FEEDBACK_STORE_QUESTIONS", "1")
+    view.give_feedback(final.records, 1, True, "fr")
+    lines = (tmp_path / "fb" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    last = json.loads(lines[-1])
+    assert last["question"] == "Quelles villes secrètes ?"
+
+
+def test_build_demo_makes_mountable_blocks() -> None:
+    import gradio as gr
+    import ui
+
+    demo = ui.build_demo(FakeService())
+    assert isinstance(demo, gr.Blocks) and not demo.is_running
+    assert ui.MOUNT_OPTIONS["theme"] is ui.THEME
+
+
+# --------------------------------------------------------------------------- the real chat
+
+
+@dataclass
+class ChatServer:
+    url: str
+    feedback: Path
+
+
+@pytest.fixture(scope="module")
+def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
+    import gradio as gr
+    import uvicorn
+    from fastapi import FastAPI
+
+    import ui
+    from assistant.pipeline import Pipeline
+    from assistant.service import Assistant
+
+    root = tmp_path_factory.mktemp("ui")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ASSISTANT_FEEDBACK_DIR", str(root / "feedback"))
+        patch.delenv("ASSISTANT_FEEDBACK_STORE_QUESTIONS", raising=False)
+        pipeline = Pipeline(Settings(), index_dir=root / "index")
+        pipeline.ingest(SEED_CORPUS, show_progress=False)
+        service = Assistant(Settings(), pipeline)
+
+        port = free_port()
+        app = gr.mount_gradio_app(FastAPI(), ui.build_demo(service), "/",
+                                  server_name="127.0.0.1", server_port=port, **ui.MOUNT_OPTIONS)
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                               log_level="warning", lifespan="on"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "chat server did not start"
+            time.sleep(0.05)
+        try:
+            yield ChatServer(f"http://127.0.0.1:{port}/", root / "feedback")
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser_page(chat_server: ChatServer):
+    from playwright.sync_api import sync_playwright
+
+    ARTEFACTS.mkdir(exist_ok=True)
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        context.on("request", lambda request: requests.append(request.url))
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(chat_server.url)
+        page.locator("#question input").wait_for()
+        try:
+            yield page, requests
+        finally:
+            context.close()
+            browser.close()
+
+
+def assert_loopback_only(requests: list[str]) -> None:
+    assert requests, "no request was recorded"
+    outside = sorted({url for url in requests
+                      if urlsplit(url).scheme not in ("data", "blob")
+                      and urlsplit(url).hostname not in LOOPBACK})
+    assert not outside, f"requests left 127.0.0.1: {outside}"
+
+
+def bot_messages(page):
+    return page.locator("#chat [data-testid=bot]")
+
+
+def wait_for_reply(page, before: int) -> str:
+    """Wait until a new assistant message is there and the chat is idle; its text."""
+    page.wait_for_function(
+        """before => {
+            const bots = document.querySelectorAll('#chat [data-testid=bot]');
+            const tracker = document.querySelector('#chat [data-testid=status-tracker]');
+            return bots.length > before && (!tracker || tracker.classList.contains('hide'));
+        }""", arg=before)
+    return bot_messages(page).last.inner_text()
+
+
+def ask_with_keyboard(page, question: str) -> str:
+    before = bot_messages(page).count()
+    page.locator("#question input").focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.type(question)
+    page.keyboard.press("Enter")
+    return wait_for_reply(page, before)
+
+
+def shown_language(page) -> str:
+    send = page.locator("#send").inner_text().strip()
+    [code] = [code for code in view.LANGUAGES if view.labels(code)["send"] == send]
+    return code
+
+
+@pytest.mark.browser
+@pytest.mark.model
+def test_french_question_by_keyboard_gets_cited_answer_and_sources(browser_page,
+                                                                   chat_server) -> None:
+    page, requests = browser_page
+    page.screenshot(path=str(ARTEFACTS / "ui-start.png"), full_page=True)
+    # Reach the question box with Tab only, type, press Enter.
+    for _ in range(30):
+        if page.evaluate("document.activeElement?.closest('#question') !== null"):
+            break
+        page.keyboard.press("Tab")
+    else:
+        pytest.fail("the question box cannot be reached with Tab")
+    page.keyboard.type(NETCO_QUESTION)
+    page.keyboard.press("Enter")
+    answer = wait_for_reply(page, 0)
+
+    assert "[1]" in answer, answer
+    assert page.locator("#chat [data-testid=user]").last.inner_text().strip() == NETCO_QUESTION
+    assert shown_language(page) == "fr"
+    placeholder = page.locator("#question input").get_attribute("placeholder")
+    assert placeholder == view.labels("fr")["placeholder"]
+    source = page.locator("#source-1")
+    header = source.locator("button.label-wrap")
+    assert header.is_visible()
+    assert header.inner_text().startswith("[1] ")
+    assert NETCO_TITLE in page.locator("#sources-panel").inner_text()
+
+    # Open the source with the keyboard; the quoted part of the passage is highlighted.
+    header.focus()
+    page.keyboard.press("Enter")
+    highlighted = source.locator(".token.highlighted")
+    highlighted.first.wait_for()
+    quotes = highlighted.all_inner_texts()
+    assert any("Amsterdam" in quote for quote in quotes), quotes
+    assert "Brussel Huisvesting" in source.inner_text()
+    page.screenshot(path=str(ARTEFACTS / "ui-answer-sources.png"), full_page=True)
+
+    # Thumbs up: stored without the question text.
+    page.locator("#chat button[aria-label='Like']").last.click()
+    page.locator("#status").get_by_text(view.labels("fr")["thanks"]).wait_for()
+    log = chat_server.feedback / "feedback.jsonl"
+    entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert entries[-1]["vote"] == "up" and entries[-1]["language"] == "fr"
+    assert entries[-1]["passage_ids"] and "question" not in entries[-1]
+    assert "NETCO" not in log.read_text(encoding="utf-8")
+    assert_loopback_only(requests)
+
+
+@pytest.mark.browser
+@pytest.mark.model
+def test_markup_in_a_question_is_shown_as_text(browser_page) -> None:
+    page, requests = browser_page
+    ask_with_keyboard(page, XSS_QUESTION)
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    asked = page.locator("#chat [data-testid=user]").last
+    assert asked.inner_text().strip() == XSS_QUESTION
+    literal = asked.get_by_text("<script>", exact=False)
+    assert literal.is_visible()
+    assert page.locator("#chat img[src='x'], #chat script").count() == 0
+    page.screenshot(path=str(ARTEFACTS / "ui-markup-as-text.png"), full_page=True)
+    assert_loopback_only(requests)
+
+
+@pytest.mark.browser
+@pytest.mark.model
+def test_bad_questions_get_a_clear_message(browser_page) -> None:
+    page, requests = browser_page
+    empty = ask_with_keyboard(page, "")
+    language = shown_language(page)
+    assert empty.strip() == say("empty", language)
+
+    emoji = ask_with_keyboard(page, "🏠🏡🙂")
+    assert emoji.strip() == say("no_words", shown_language(page))
+
+    before = bot_messages(page).count()
+    page.locator("#question input").fill("huur " * 20_000)  # 100 kB
+    page.locator("#question input").press("Enter")
+    too_long = wait_for_reply(page, before)
+    limit = str(Settings().max_question_chars)
+    assert too_long.strip() in {say("too_long", code, limit=limit) for code in view.LANGUAGES}
+    assert "Traceback" not in page.locator("body").inner_text()
+    page.screenshot(path=str(ARTEFACTS / "ui-bad-questions.png"), full_page=True)
+    assert_loopback_only(requests)
+
+
+@pytest.mark.browser
+@pytest.mark.model
+def test_an_example_question_is_asked_from_the_keyboard(browser_page) -> None:
+    page, requests = browser_page
+    before = bot_messages(page).count()
+    example = page.locator(".example-questions button", has_text=view.EXAMPLES[1])
+    example.focus()
+    page.keyboard.press("Enter")
+    answer = wait_for_reply(page, before)
+    assert page.locator("#chat [data-testid=user]").last.inner_text().strip() == view.EXAMPLES[1]
+    assert "[1]" in answer
+    assert shown_language(page) == "nl"
+    assert page.locator("#chat").get_by_text(view.labels("nl")["chat"]).first.is_visible()
+    assert "Leertraject" in page.locator("#source-1 button.label-wrap").inner_text()
+    assert_loopback_only(requests)
