@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import threading
 import unicodedata
@@ -22,6 +21,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from .citations import marked_segments
+from .config import Settings
 from .errors import AssistantError
 from .language import detect_language
 from .types import Answer, Turn
@@ -363,12 +363,11 @@ _feedback_lock = threading.Lock()
 
 
 def feedback_dir() -> Path:
-    return Path(os.environ.get("ASSISTANT_FEEDBACK_DIR", "feedback"))
+    return Settings().feedback_dir
 
 
 def store_questions() -> bool:
-    return os.environ.get("ASSISTANT_FEEDBACK_STORE_QUESTIONS", "").strip().lower() in (
-        "1", "true", "yes", "on")
+    return Settings().feedback_store_questions
 
 
 def vote_of(liked: Any) -> str:

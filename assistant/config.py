@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         description="Where to ask when the knowledge base has no answer: region -> language -> text; '' is the fallback.",
     )
 
+    # --- feedback
+    feedback_dir: Path = Field(Path("feedback"), description="Where thumbs up/down are stored.")
+    feedback_store_questions: bool = Field(
+        False, description="Also store the question text with feedback (off: privacy)."
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
