@@ -10,20 +10,16 @@ acts as a prior.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from .chunking import is_heading
 from .citations import number_citations
 from .lexical import tokenize
+from .question import asks_for_number, has_number
 from .messages import language_name, say
 from .types import Citation, Hit, Passage
 
-_DIGIT = re.compile(r"\d")
 _SHORT_LINE = 60
-_ASKS_NUMBER = re.compile(
-    r"\b(when|how (many|much|long)|what date|which year|quand|combien|quelle (date|année)|"
-    r"wanneer|hoeveel|hoe lang|welke datum|welk jaar)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -66,14 +62,14 @@ class ExtractiveAnswerer:
 
     def score(self, question: str, language: str, sentences: list[Sentence]) -> list[Sentence]:
         words = set(tokenize(question, language))
-        wants_number = bool(_ASKS_NUMBER.search(question))
+        wants_number = asks_for_number(question)
         scored = []
         for sentence in sentences:
             score = sentence.cosine - self.settings.rank_penalty * sentence.rank
             if words and sentence.passage.meta.language == language:
                 shared = words & set(tokenize(sentence.text, language))
                 score += self.settings.lexical_weight * len(shared) / len(words)
-            if wants_number and _DIGIT.search(sentence.text):
+            if wants_number and has_number(sentence.text):
                 score += self.settings.number_bonus
             scored.append(replace(sentence, score=score))
         return sorted(scored, key=lambda s: s.score, reverse=True)

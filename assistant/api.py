@@ -64,6 +64,13 @@ class ApiSettings(BaseSettings):
     feedback_dir: Path = Field(Path("feedback"), description="Where votes are appended (JSON lines).")
 
 
+def api_settings_for(settings: BaseSettings) -> ApiSettings:
+    """ApiSettings taking every field the main Settings has (e.g. feedback_dir) from it."""
+    shared = {name: getattr(settings, name) for name in ApiSettings.model_fields
+              if name in type(settings).model_fields}
+    return ApiSettings(**shared)
+
+
 # --------------------------------------------------------------------------- messages
 
 TEXT = {
@@ -339,17 +346,21 @@ class Readiness:
 
 
 class FeedbackLog:
+    """Appends to `<folder>/feedback.jsonl`, the file (and line shape) the chat writes too."""
+
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        self.path = folder / "feedback.jsonl"
         self._lock = threading.Lock()
 
-    def append(self, record: dict) -> None:
-        now = datetime.now(timezone.utc)
-        line = json.dumps({"time": now.isoformat(timespec="seconds"), **record}, ensure_ascii=False)
+    def append(self, vote: str, passage_ids: Sequence[str], language: str | None) -> None:
+        entry = {"timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                 "vote": vote, "kind": "api", "language": language or "",
+                 "passage_ids": list(passage_ids)}
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
         with self._lock:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            with open(self.folder / f"feedback-{now:%Y-%m-%d}.jsonl", "a", encoding="utf-8") as out:
-                out.write(line + "\n")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as out:
+                out.write(line)
 
 
 @dataclass
@@ -447,7 +458,7 @@ def api_router(state: ApiState) -> APIRouter:
                  dependencies=[Depends(search_limit)])
     def feedback(body: FeedbackRequest) -> dict:
         """A vote on an answer; stored with the cited passage ids only (no question text)."""
-        state.feedback.append({"vote": body.vote, "passage_ids": body.passage_ids, "lang": body.lang})
+        state.feedback.append(body.vote, body.passage_ids, body.lang)
         return {"stored": True}
 
     return router

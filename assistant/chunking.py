@@ -18,6 +18,9 @@ from .types import Document, Passage
 _PUNKT_LANGUAGES = {"nl": "dutch", "fr": "french", "en": "english"}
 _LINE = re.compile(r"[^\n]+")
 _HEADING_MAX_CHARS = 80
+# A heading whose section holds this much text opens a topic; shorter sections ("Voor wie",
+# "Wanneer" on an event page) are read as details of the topic above them.
+_TOPIC_BODY_CHARS = 200
 _WORD_BREAK = re.compile(r"\s+")
 
 
@@ -82,6 +85,34 @@ def is_heading(line: str) -> bool:
             and line[-1] not in ".!:;,•" and not line.startswith(("•", "-", "*")))
 
 
+def heading_paths(text: str, units: list[tuple[int, int]]) -> list[str]:
+    """For each unit, the headings it sits below ("" for a heading itself: never an answer).
+
+    Plain text has no heading levels, so a level is inferred: a heading with a long
+    section is a topic, a heading with a short one a detail under the last topic.
+    """
+    headings = [is_heading(text[s:e]) for s, e in units]
+    body = [0] * len(units)
+    owner = None
+    for i, (start, end) in enumerate(units):
+        if headings[i]:
+            owner = i
+        elif owner is not None:
+            body[owner] += end - start
+    paths, topic, current = [], "", ""
+    for i, (start, end) in enumerate(units):
+        if headings[i]:
+            line = text[start:end]
+            if body[i] >= _TOPIC_BODY_CHARS:
+                topic, current = line, line
+            else:
+                current = f"{topic}\n{line}" if topic else line
+            paths.append("")
+        else:
+            paths.append(current)
+    return paths
+
+
 def chunk_document(document: Document, params: ChunkingParams) -> list[Passage]:
     """Greedy packing of whole sentences; neighbours share `overlap_sentences` sentences."""
     text = document.text
@@ -90,6 +121,7 @@ def chunk_document(document: Document, params: ChunkingParams) -> list[Passage]:
         for start, end in sentence_spans(text, document.meta.language)
         for piece in _split_long(text, start, end, params.max_chars)
     ]
+    paths = heading_paths(text, units)
     passages: list[Passage] = []
     first = 0
     while first < len(units):
@@ -98,7 +130,6 @@ def chunk_document(document: Document, params: ChunkingParams) -> list[Passage]:
             last += 1
         start, end = units[first][0], units[last][1]
         body = text[start:end]
-        section = next((text[s:e] for s, e in reversed(units[:first]) if is_heading(text[s:e])), "")
         passages.append(
             Passage(
                 passage_id=Passage.make_id(document.doc_id, start, end, body),
@@ -107,8 +138,8 @@ def chunk_document(document: Document, params: ChunkingParams) -> list[Passage]:
                 start=start,
                 end=end,
                 meta=document.meta,
-                section=section,
                 sentences=tuple((s - start, e - start) for s, e in units[first : last + 1]),
+                contexts=tuple(paths[first : last + 1]),
             )
         )
         if last + 1 >= len(units):
@@ -128,18 +159,17 @@ def with_context(passage: Passage, text: str) -> str:
 
 
 def embedding_texts(passage: Passage) -> tuple[str, list[str]]:
-    """The passage, and each sentence under the heading it sits below (see docs/retrieval.md).
+    """The passage, and each sentence under the headings it sits below (docs/retrieval.md).
 
-    "Directeuren en bestuurders ..." only answers "Voor wie ...?" read under its heading.
-    A heading itself is context, never an answer: it gets an empty slot (not embedded).
+    "Directeuren en bestuurders ..." only answers "Voor wie is de Transitie Pressure Cooker
+    bedoeld?" when read under "Transitie Pressure Cooker / Voor wie". A heading is context,
+    never an answer: it gets an empty slot (not embedded).
     """
     sentences = []
-    heading = passage.section
-    for start, end in passage.sentences:
+    for (start, end), context in zip(passage.sentences, passage.contexts):
         sentence = passage.text[start:end]
         if is_heading(sentence):
-            heading = sentence
             sentences.append("")
         else:
-            sentences.append(with_context(passage, f"{heading}\n{sentence}" if heading else sentence))
+            sentences.append(with_context(passage, f"{context}\n{sentence}" if context else sentence))
     return with_context(passage, passage.text), sentences

@@ -24,7 +24,7 @@ from .store import IndexLocation, PassageStore, new_generation_name
 from .types import Document, Passage, Skipped
 
 MANIFEST_VERSION = 1
-EMBEDDING_TEXT = "title + passage; title + heading + sentence"
+EMBEDDING_TEXT = "title + passage; title + heading path + sentence"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import numpy as np
 from .embedding import Embedder
 from .language import detect_language
 from .lexical import LexicalIndex, normalize
+from .question import asks_for_number, has_number
 from .store import PassageStore
 from .types import Hit
 
@@ -28,6 +29,7 @@ class FusionWeights:
     same_language: float = 0.05
     cross_language: float = 0.0
     best_sentence: float = 0.5
+    number_bonus: float = 0.03
     rerank_depth: int = 20
 
 
@@ -63,10 +65,15 @@ class Retriever:
             lex = lexical.get(pid, 0.0)
             fused.append(replace(hit, score=hit.dense + weight * lex, lexical=lex))
         fused.sort(key=lambda h: h.score, reverse=True)
-        return SearchResult(question, language, tuple(self._rerank(fused, vector)[:k]))
+        reranked = self._rerank(fused, vector, asks_for_number(question))
+        return SearchResult(question, language, tuple(reranked[:k]))
 
-    def _rerank(self, fused: list[Hit], vector: np.ndarray) -> list[Hit]:
-        """Blend in each candidate's best sentence; the lexical part of the score is kept."""
+    def _rerank(self, fused: list[Hit], vector: np.ndarray, wants_number: bool) -> list[Hit]:
+        """Blend in each candidate's best sentence; the lexical part of the score is kept.
+
+        For "when / how many" questions a sentence holding a digit gets a small bonus: the
+        answer to such a question is a date or a count.
+        """
         depth = self.weights.rerank_depth
         head = fused[:depth]
         sentences = self.store.sentence_scores([h.passage.passage_id for h in head], vector)
@@ -74,7 +81,10 @@ class Retriever:
         reranked = []
         for hit in head:
             scored = sentences.get(hit.passage.passage_id, ())
-            best = max((s.cosine for s in scored), default=hit.dense)
+            text = hit.passage.text
+            best = max((s.cosine + (self.weights.number_bonus
+                                    if wants_number and has_number(text[s.start:s.end]) else 0.0)
+                        for s in scored), default=hit.dense)
             score = hit.score + share * (best - hit.dense)
             reranked.append(replace(hit, score=score, sentences=scored))
         reranked.sort(key=lambda h: h.score, reverse=True)

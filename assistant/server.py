@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
+import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
+from types import ModuleType
 
 from fastapi import FastAPI, Query
 from fastapi.responses import FileResponse, HTMLResponse
 
-from .api import ApiSettings, Readiness, install_api
+from .api import ApiSettings, Readiness, api_settings_for, install_api
 from .config import Settings
 from .service import LANGUAGES, Assistant
 
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+UI_FILE = Path(__file__).resolve().parent.parent / "ui.py"  # the Gradio chat, beside the package
 
 
 def create_app(settings: Settings, service: Assistant | None = None, *,
                api_settings: ApiSettings | None = None, with_ui: bool = True) -> FastAPI:
     """The app `assistant serve` runs. The model and the index load in the background at
     start-up (`/api/health` says 503 until they are ready); the chat is mounted at `/` when
-    `assistant/ui.py` exists and `with_ui` is true."""
+    `ui.py` (the Gradio chat) exists and `with_ui` is true. API limits and origins come from
+    `api_settings`, else from `settings` where it has them, else from the environment."""
     service = service or Assistant(settings)
     readiness = Readiness(service.pipeline)
 
@@ -42,7 +48,7 @@ def create_app(settings: Settings, service: Assistant | None = None, *,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
-    install_api(app, service, api_settings, readiness)
+    install_api(app, service, api_settings or api_settings_for(settings), readiness)
 
     @app.get("/widget.js", include_in_schema=False)
     def widget() -> FileResponse:
@@ -62,18 +68,37 @@ def create_app(settings: Settings, service: Assistant | None = None, *,
     return app
 
 
+def load_ui() -> ModuleType | None:
+    """The `ui` module (imported lazily: Gradio is slow to import), or None if there is none."""
+    if "ui" in sys.modules:
+        return sys.modules["ui"]
+    if UI_FILE.exists():  # `assistant serve` runs from a console script: ui.py is not on sys.path
+        spec = importlib.util.spec_from_file_location("ui", UI_FILE)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["ui"] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules["ui"]
+            raise
+        return module
+    try:
+        return importlib.import_module("ui")
+    except ModuleNotFoundError as error:
+        if error.name != "ui":
+            raise
+        return None
+
+
 def _mount_ui(app: FastAPI, service: Assistant) -> None:
     """Mount the Gradio chat at `/` (last: it catches every path the routes above leave)."""
-    try:
-        from . import ui
-    except ModuleNotFoundError as error:
-        if error.name != f"{__package__}.ui":
-            raise
-        logger.warning("assistant/ui.py not found: the chat is not mounted at /")
+    ui = load_ui()
+    if ui is None:
+        logger.warning("ui.py not found: the chat is not mounted at /")
         return
     import gradio as gr
 
-    gr.mount_gradio_app(app, ui.build_demo(service), path="/")
+    gr.mount_gradio_app(app, ui.build_demo(service), path="/", **getattr(ui, "MOUNT_OPTIONS", {}))
 
 
 def run(host: str = "127.0.0.1", port: int = 7860, settings: Settings | None = None) -> None:

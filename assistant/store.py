@@ -36,7 +36,7 @@ def _chroma_settings():
 def _metadata(passage: Passage) -> dict[str, str | int]:
     spans = ",".join(f"{start}-{end}" for start, end in passage.sentences)
     return {"doc_id": passage.doc_id, "start": passage.start, "end": passage.end,
-            "section": passage.section, "sentences": spans, **passage.meta.as_flat_dict()}
+            "sentences": spans, **passage.meta.as_flat_dict()}
 
 
 def _passage(passage_id: str, text: str, metadata: dict) -> Passage:
@@ -44,8 +44,7 @@ def _passage(passage_id: str, text: str, metadata: dict) -> Passage:
     spans = tuple(tuple(int(n) for n in span.split("-"))
                   for span in str(metadata.get("sentences", "")).split(",") if span)
     return Passage(passage_id, str(metadata["doc_id"]), text, int(metadata["start"]),
-                   int(metadata["end"]), meta, section=str(metadata.get("section", "")),
-                   sentences=spans)
+                   int(metadata["end"]), meta, sentences=spans)
 
 
 class PassageStore:

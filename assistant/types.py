@@ -64,10 +64,11 @@ class Passage:
     start: int
     end: int
     meta: DocumentMeta = field(default_factory=DocumentMeta)
-    # The heading in force where the passage starts (context for embedding its sentences).
-    section: str = ""
     # Sentence spans relative to `text`: answers quote whole sentences.
     sentences: tuple[tuple[int, int], ...] = ()
+    # The headings each sentence sits below: chunking fills them for embedding; passages
+    # read back from the store do not carry them (their vectors already do).
+    contexts: tuple[str, ...] = field(default=(), compare=False)
 
     @staticmethod
     def make_id(doc_id: str, start: int, end: int, text: str) -> str:

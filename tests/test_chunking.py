@@ -360,3 +360,17 @@ def test_editing_a_sentence_keeps_the_ids_of_the_passages_before_it(seed_documen
     assert untouched
     assert [p.passage_id for p in after[: len(untouched)]] == [p.passage_id for p in untouched]
     assert {p.passage_id for p in after} != {p.passage_id for p in before}
+
+
+def test_short_sections_are_read_under_the_topic_above_them():
+    from assistant.chunking import ChunkingParams, chunk_document, embedding_texts
+    from assistant.types import Document, DocumentMeta
+
+    long_body = "Een werksessie is een bijeenkomst waarin deelnemers samen leren. " * 4
+    text = f"Pressure Cooker\n{long_body}\nVoor wie\nDirecteuren en bestuurders.\nWanneer\n23 september 2014."
+    document = Document("doc", text, DocumentMeta(title="Titel", language="nl"))
+    texts = [t for p in chunk_document(document, ChunkingParams(max_chars=400))
+             for t in embedding_texts(p)[1] if t]
+    assert "Titel\nPressure Cooker\nVoor wie\nDirecteuren en bestuurders." in texts
+    assert "Titel\nPressure Cooker\nWanneer\n23 september 2014." in texts
+    assert not any(t.endswith("\nVoor wie") for t in texts)  # a heading is never an answer

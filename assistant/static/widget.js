@@ -100,7 +100,9 @@
   var CSS = [
     ":host{all:initial}",
     "*{box-sizing:border-box}",
-    ".wrap{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',Arial,sans-serif;color:#1b1b1b}",
+    // The page's styles reach the host element and, through inheritance, everything in it.
+    ".wrap{all:initial;display:block;letter-spacing:normal;word-spacing:normal;text-transform:none;text-align:left;",
+    "text-indent:0;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',Arial,sans-serif;color:#1b1b1b}",
     ".launcher{position:fixed;right:16px;bottom:16px;z-index:2147483000;border:0;border-radius:999px;padding:12px 18px;",
     "background:#0b5cad;color:#fff;font:inherit;font-weight:600;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.35);max-width:calc(100vw - 32px)}",
     ".launcher:hover{background:#084a8c}",
@@ -169,7 +171,7 @@
   var disabled = false;
 
   function build() {
-    host = el("div", { "data-housing-assistant": "" });
+    host = el("div", { "data-housing-assistant": "", style: "all:initial" });
     root = host.attachShadow({ mode: "open" });
     var style = el("style");
     style.textContent = CSS;
@@ -466,7 +468,9 @@
     state.box.setAttribute("aria-busy", "false");
     busy = false;
     sendButton.disabled = disabled;
-    scrollDown();
+    // A long answer is read from its start, not from its last source.
+    if (state.box.offsetHeight > log.clientHeight) log.scrollTop = state.box.offsetTop - log.offsetTop - 8;
+    else scrollDown();
   }
 
   function addFeedback(box, citations) {
