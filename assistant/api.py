@@ -28,7 +28,6 @@ from limits import parse as parse_limit
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.datastructures import Headers
@@ -37,6 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .citations import citation_json
 from .errors import AssistantError, InputError, RateLimitedError
+from .config import Settings
 from .pipeline import Pipeline
 from .service import LANGUAGES, Assistant
 from .types import Answer, Hit, Turn
@@ -46,29 +46,6 @@ logger = logging.getLogger(__name__)
 Lang = Literal["nl", "fr", "en"]
 GUARDED_PREFIXES = ("/api", "/v1")
 MODEL_NAME = "housing-assistant"
-
-
-class ApiSettings(BaseSettings):
-    """API limits and the portal allow-list (ASSISTANT_<NAME> in the environment)."""
-
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
-
-    allowed_origins: list[str] = Field(
-        default_factory=list,
-        description="Portal origins (scheme://host[:port]) allowed to call the API from a "
-                    "browser; the server's own origin always is. '*' allows every origin.")
-    rate_limit: str = Field("30/minute", description="Per client IP, for the ask endpoints.")
-    search_rate_limit: str = Field("120/minute", description="Per client IP, search and feedback.")
-    max_body_bytes: int = Field(32768, ge=1024, description="Largest request body accepted.")
-    max_history_messages: int = Field(40, ge=0, description="Longest history a request may send.")
-    feedback_dir: Path = Field(Path("feedback"), description="Where votes are appended (JSON lines).")
-
-
-def api_settings_for(settings: BaseSettings) -> ApiSettings:
-    """ApiSettings taking every field the main Settings has (e.g. feedback_dir) from it."""
-    shared = {name: getattr(settings, name) for name in ApiSettings.model_fields
-              if name in type(settings).model_fields}
-    return ApiSettings(**shared)
 
 
 # --------------------------------------------------------------------------- messages
@@ -366,14 +343,14 @@ class FeedbackLog:
 @dataclass
 class ApiState:
     service: Assistant
-    settings: ApiSettings
+    settings: Settings
     readiness: Readiness
     ask_limit: RateLimit
     search_limit: RateLimit
     feedback: FeedbackLog
 
     @classmethod
-    def create(cls, service: Assistant, settings: ApiSettings,
+    def create(cls, service: Assistant, settings: Settings,
                readiness: Readiness | None = None) -> ApiState:
         return cls(service, settings, readiness or Readiness(service.pipeline),
                    RateLimit(settings.rate_limit), RateLimit(settings.search_rate_limit),
@@ -695,10 +672,9 @@ async def _send_empty(send: Send, status: int, headers: dict[str, str]) -> None:
 # --------------------------------------------------------------------------- wiring
 
 
-def install_api(app: FastAPI, service: Assistant, settings: ApiSettings | None = None,
-                readiness: Readiness | None = None) -> ApiState:
+def install_api(app: FastAPI, service: Assistant, readiness: Readiness | None = None) -> ApiState:
     """Routes under /api and /v1, the error shape, and the Guard middleware, on `app`."""
-    settings = settings or ApiSettings()
+    settings = service.settings
     state = ApiState.create(service, settings, readiness)
     api, openai = api_router(state), openai_router(state)
     app.include_router(api, prefix="/api")

@@ -75,6 +75,16 @@ class Settings(BaseSettings):
         description="Where to ask when the knowledge base has no answer: region -> language -> text; '' is the fallback.",
     )
 
+    # --- HTTP API and widget
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Portal origins (scheme://host[:port]) allowed to call the API from a "
+                    "browser; the server's own origin always is. '*' allows every origin.")
+    rate_limit: str = Field("30/minute", description="Per client IP, for the ask endpoints.")
+    search_rate_limit: str = Field("120/minute", description="Per client IP, search and feedback.")
+    max_body_bytes: int = Field(32768, ge=1024, description="Largest request body accepted.")
+    max_history_messages: int = Field(40, ge=0, description="Longest history a request may send.")
+
     # --- feedback
     feedback_dir: Path = Field(Path("feedback"), description="Where thumbs up/down are stored.")
     feedback_store_questions: bool = Field(

@@ -13,7 +13,7 @@ from types import ModuleType
 from fastapi import FastAPI, Query
 from fastapi.responses import FileResponse, HTMLResponse
 
-from .api import ApiSettings, Readiness, api_settings_for, install_api
+from .api import Readiness, install_api
 from .config import Settings
 from .service import LANGUAGES, Assistant
 
@@ -24,12 +24,13 @@ UI_FILE = Path(__file__).resolve().parent.parent / "ui.py"  # the Gradio chat, b
 
 
 def create_app(settings: Settings, service: Assistant | None = None, *,
-               api_settings: ApiSettings | None = None, with_ui: bool = True) -> FastAPI:
+               with_ui: bool = True) -> FastAPI:
     """The app `assistant serve` runs. The model and the index load in the background at
     start-up (`/api/health` says 503 until they are ready); the chat is mounted at `/` when
     `ui.py` (the Gradio chat) exists and `with_ui` is true. API limits and origins come from
-    `api_settings`, else from `settings` where it has them, else from the environment."""
+    the service's settings."""
     service = service or Assistant(settings)
+    settings = service.settings
     readiness = Readiness(service.pipeline)
 
     @asynccontextmanager
@@ -42,13 +43,17 @@ def create_app(settings: Settings, service: Assistant | None = None, *,
         description="Answers questions on cooperative, collaborative and social housing from a "
                     "curated knowledge base (NL/FR/EN), quoting the documents with numbered sources.",
         version="0.1.0",
-        docs_url="/api/docs",
-        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
+        docs_url=None,  # Swagger UI loads assets from a CDN; /api/docs below is self-contained
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
-    install_api(app, service, api_settings or api_settings_for(settings), readiness)
+
+    @app.get("/api/docs", include_in_schema=False)  # before the API's catch-all for /api/*
+    def docs() -> FileResponse:
+        return FileResponse(STATIC_DIR / "docs.html", media_type="text/html; charset=utf-8")
+
+    install_api(app, service, readiness)
 
     @app.get("/widget.js", include_in_schema=False)
     def widget() -> FileResponse:
