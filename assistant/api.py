@@ -292,7 +292,7 @@ class Readiness:
         self.error: str | None = None
 
     def loaded(self) -> bool:
-        return "retriever" in vars(self.pipeline)  # the retriever holds the model and the index
+        return self.pipeline.is_loaded  # the retriever holds the model and the index
 
     def start(self) -> None:
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import cached_property
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from .retrieval import FusionWeights, Retriever
 from .store import IndexLocation, index_location, open_current
 
 
+RELOAD_CHECK_SECONDS = 2.0
+
+
 class Pipeline:
     """Lazily loads the model and the index once; shared by the CLI, the chat and the API."""
 
@@ -23,6 +27,8 @@ class Pipeline:
         self.settings = settings
         self._embedder = embedder
         self.index_dir = index_dir or settings.index_dir
+        self._live: tuple[str, Retriever] | None = None
+        self._checked = 0.0
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -43,7 +49,7 @@ class Pipeline:
             lock_path=self.index_dir / ".ingest.lock", rebuild=rebuild,
             batch_size=self.settings.embed_batch_size, show_progress=show_progress,
         )
-        self.__dict__.pop("retriever", None)  # the next search sees the new generation
+        self._live = None  # the next search sees the new generation
         return report
 
     def index_is_current(self) -> bool:
@@ -54,14 +60,31 @@ class Pipeline:
         signature = index_signature(self.embedder, self.chunking)
         return all(current[1].get(key) == value for key, value in signature.items())
 
-    @cached_property
+    @property
+    def is_loaded(self) -> bool:
+        return self._live is not None
+
+    @property
     def retriever(self) -> Retriever:
-        store, manifest, _generation = open_current(self.location)
+        """The live generation's retriever, reloaded when a writer publishes a new one.
+
+        A serving process (or each of several replicas on one Chroma server) thus follows
+        `assistant ingest` without a restart; the pointer is read at most every few seconds.
+        """
+        now = time.monotonic()
+        if self._live is None or now - self._checked > RELOAD_CHECK_SECONDS:
+            self._checked = now
+            if self._live is None or self.location.generation() != self._live[0]:
+                self._live = self._load_retriever()
+        return self._live[1]
+
+    def _load_retriever(self) -> tuple[str, Retriever]:
+        store, manifest, generation = open_current(self.location)
         if manifest.get("model") != self.embedder.name or manifest.get("dim") != self.embedder.dim:
             raise StoreUnavailableError(
                 "The index was built with another embedding model; run `assistant ingest`."
             )
         weights = FusionWeights(self.settings.lexical_weight_same_language,
                                 self.settings.lexical_weight_cross_language)
-        return Retriever(store, LexicalIndex(store.iter_passages()), self.embedder, weights,
-                         self.settings.candidates)
+        return generation, Retriever(store, LexicalIndex(store.iter_passages()), self.embedder,
+                                     weights, self.settings.candidates)

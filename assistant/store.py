@@ -177,6 +177,13 @@ class LocalIndex:
         self._prefix = prefix
         self._pointer = index_dir / "CURRENT"
 
+    def generation(self) -> str | None:
+        """The live generation's name only: cheap enough to check before searches."""
+        try:
+            return self._pointer.read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+
     def current(self) -> tuple[str, dict] | None:
         try:
             generation = self._pointer.read_text(encoding="utf-8").strip()
@@ -233,6 +240,10 @@ class ServerIndex:
             ) from error
         self._prefix = prefix
         self._meta = self._client.get_or_create_collection(f"{prefix}-meta", embedding_function=None)
+
+    def generation(self) -> str | None:
+        got = self._meta.get(ids=["current"], include=["metadatas"])
+        return str(got["metadatas"][0]["generation"]) if got["ids"] else None
 
     def current(self) -> tuple[str, dict] | None:
         got = self._meta.get(ids=["current"], include=["documents", "metadatas"])

@@ -186,6 +186,22 @@ def test_deleted_document_leaves_the_index(index_env, corpus_dir: Path) -> None:
     assert index_env.generations() == [report.generation]
 
 
+def test_a_serving_pipeline_follows_a_new_generation(index_env, corpus_dir: Path, monkeypatch) -> None:
+    import assistant.pipeline
+
+    monkeypatch.setattr(assistant.pipeline, "RELOAD_CHECK_SECONDS", 0.0)
+    ingest(index_env, corpus_dir)
+    serving = index_env.pipeline()
+    question = "gebrek aan communicatie en overleg tussen de gemeentes en het Gewest"
+    assert serving.retriever.search(question, k=1).hits[0].passage.doc_id == DELETED
+
+    (corpus_dir / f"{DELETED}.txt").unlink()
+    (corpus_dir / f"{DELETED}.txt.meta.json").unlink()
+    ingest(index_env, corpus_dir)  # another Pipeline: as `assistant ingest` beside a server
+    hits = serving.retriever.search(question, k=5).hits
+    assert hits and DELETED not in {hit.passage.doc_id for hit in hits}
+
+
 def test_added_document_embeds_only_it(index_env, corpus_dir: Path) -> None:
     first, _ = ingest(index_env, corpus_dir)
     (corpus_dir / "sub").mkdir()
