@@ -388,7 +388,9 @@ def api_router(state: ApiState) -> APIRouter:
 
     @router.post("/ask/stream", dependencies=[Depends(ask_limit)],
                  responses={200: {"content": {"text/event-stream": {}},
-                                  "description": "Events `delta` ({text}), `citations` (list), "
+                                  "description": "Events `delta` ({text}), `answer` ({text}: the final "
+                                                 "text, only when it differs from the deltas joined, as "
+                                                 "with a checked LLM reply), `citations` (list), "
                                                  "`done` ({lang, refused}); `error` ({status, message})."}})
     async def ask_stream(body: AskRequest) -> EventSourceResponse:
         """The answer as server-sent events: text pieces, then the citations, then `done`."""
@@ -396,14 +398,20 @@ def api_router(state: ApiState) -> APIRouter:
         service.check_question(body.question, body.lang)  # bad input: a plain JSON error, not a stream
 
         async def events() -> AsyncIterator[dict]:
+            streamed = ""
             try:
                 async for item in iterate_in_threadpool(service.stream(body.question, history, body.lang)):
                     if isinstance(item, Answer):
+                        # LLM: sentences may have been dropped and markers renumbered after
+                        # streaming; the client replaces what it showed with this text.
+                        if streamed.strip() != item.text.strip():
+                            yield {"event": "answer", "data": _dumps({"text": item.text})}
                         yield {"event": "citations",
                                "data": _dumps([citation_json(c) for c in item.citations])}
                         yield {"event": "done",
                                "data": _dumps({"lang": item.language, "refused": item.refused})}
                     else:
+                        streamed += item
                         yield {"event": "delta", "data": _dumps({"text": item})}
             except AssistantError as error:
                 yield {"event": "error", "data": _dumps(error_body(error.status, str(error))["error"])}

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from .messages import DEFAULT_REFERRALS
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -74,6 +74,17 @@ class Settings(BaseSettings):
         default_factory=lambda: DEFAULT_REFERRALS,
         description="Where to ask when the knowledge base has no answer: region -> language -> text; '' is the fallback.",
     )
+
+    # --- optional generative answers (assistant/llm.py); off unless llm_base_url is set
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1; "
+                          "None keeps answers extractive (no call is made).")
+    llm_model: str = Field("", description="Model name sent to the LLM endpoint.")
+    llm_api_key: SecretStr = Field(
+        SecretStr(""), description="Bearer token for the LLM endpoint; empty sends none.")
+    llm_timeout_s: float = Field(
+        30, gt=0, description="Seconds allowed for a whole LLM reply (also per connect/read) "
+                              "before falling back to the extractive answer.")
 
     # --- HTTP API and widget
     allowed_origins: list[str] = Field(

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from functools import cached_property
 
 from .answer import ExtractiveAnswerer, Sentence
 from .config import Settings
-from .errors import InputError, TooLargeError
+from .errors import InputError, TooLargeError, UpstreamError
 from .followup import standalone_question
 from .language import detect_language
+from .llm import LLMAnswerer
 from .messages import say
 from .pipeline import Pipeline
 from .refusal import Evidence, RefusalPolicy, referral_for
 from .retrieval import SearchResult
-from .types import Answer, Turn
+from .types import Answer, Citation, Turn
 
 LANGUAGES = ("nl", "fr", "en")
+log = logging.getLogger(__name__)
 
 
 class Assistant:
@@ -32,6 +35,10 @@ class Assistant:
     @cached_property
     def policy(self) -> RefusalPolicy:
         return RefusalPolicy()
+
+    @cached_property
+    def llm(self) -> LLMAnswerer | None:  # LLM: None unless settings.llm_base_url is set
+        return LLMAnswerer.from_settings(self.settings)
 
     def check_question(self, question: str, language: str | None = None) -> str:
         """The cleaned question, or an InputError whose message speaks the asker's language."""
@@ -55,6 +62,12 @@ class Assistant:
     def respond(self, question: str, history: Sequence[Turn] = (),
                 language: str | None = None) -> tuple[Answer, SearchResult]:
         """The answer and the search result it was made from (eval reports both)."""
+        *_, last = self._respond(question, history, language)  # LLM: collect the stream
+        return last
+
+    def _respond(self, question: str, history: Sequence[Turn] = (),
+                 language: str | None = None) -> Iterator[str | tuple[Answer, SearchResult]]:
+        """LLM: text pieces (LLM deltas only), then (Answer, SearchResult) last."""
         question = self.check_question(question, language)
         history = tuple(history)[-self.settings.max_history_turns :]
         language = language if language in LANGUAGES else detect_language(question)
@@ -62,11 +75,36 @@ class Assistant:
         result, scored, evidence = self._gather(standalone, language)
         if evidence.refused:
             referral = referral_for(question, language, self.settings.referrals)
-            return Answer(question, language, say("refusal", language, referral=referral),
-                          refused=True, standalone_question=standalone), result
+            yield Answer(question, language, say("refusal", language, referral=referral),
+                         refused=True, standalone_question=standalone), result
+            return
+        if self.llm is not None:  # LLM: only asked once the evidence is strong enough
+            verified = yield from self._generate(standalone, language, result)
+            if verified is not None:
+                yield Answer(question, language, verified[0], refused=False, citations=verified[1],
+                             standalone_question=standalone), result
+                return
         text, citations = self.answerer.compose(language, self.answerer.select(scored))
-        return Answer(question, language, text, refused=False, citations=citations,
-                      standalone_question=standalone), result
+        yield Answer(question, language, text, refused=False, citations=citations,
+                     standalone_question=standalone), result
+
+    def _generate(self, question: str, language: str, result: SearchResult,
+                  ) -> Generator[str, None, tuple[str, tuple[Citation, ...]] | None]:
+        """LLM: stream the deltas, then the verified (text, citations), or None to fall back
+        to the extractive answer (endpoint failed, or no cited sentence survived)."""
+        reply = []
+        try:
+            for delta in self.llm.stream(question, language, result.hits):
+                reply.append(delta)
+                yield delta
+        except UpstreamError as error:
+            log.warning("LLM answer failed, using the extractive answer: %s (%s)",
+                        error, error.__cause__ or "")
+            return None
+        verified = self.llm.verify("".join(reply), [h.passage for h in result.hits])
+        if verified is None:
+            log.warning("LLM answer had no sentence citing a given passage; using the extractive answer")
+        return verified
 
     def evidence(self, question: str, language: str | None = None) -> Evidence:
         """The features behind the refusal decision (used to calibrate it)."""
@@ -80,8 +118,18 @@ class Assistant:
 
     def stream(self, question: str, history: Sequence[Turn] = (),
                language: str | None = None) -> Iterator[str | Answer]:
-        """Answer text in pieces (paragraphs), then the finished Answer with its citations."""
-        answer = self.ask(question, history, language)
-        for piece in answer.text.split("\n\n"):
-            yield piece + "\n\n"
-        yield answer
+        """Answer text in pieces (paragraphs), then the finished Answer with its citations.
+
+        LLM: with an endpoint the pieces are its raw deltas; the final Answer's text is the
+        verified one (dropped sentences, renumbered markers) and replaces what was streamed."""
+        streamed = False
+        for item in self._respond(question, history, language):
+            if isinstance(item, str):
+                streamed = True
+                yield item
+                continue
+            answer = item[0]
+            if not streamed:
+                for piece in answer.text.split("\n\n"):
+                    yield piece + "\n\n"
+            yield answer

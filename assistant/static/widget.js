@@ -406,6 +406,9 @@
     if (event === "delta" && value && typeof value.text === "string") {
       if (state.pending.parentNode) state.pending.parentNode.removeChild(state.pending);
       state.text.appendChild(document.createTextNode(value.text));
+    } else if (event === "answer" && value && typeof value.text === "string") {
+      // The verified text replaces what was streamed (an LLM sentence without a valid [n] is dropped).
+      state.text.textContent = value.text;
     } else if (event === "citations" && Array.isArray(value)) {
       state.citations = value;
       renderCitations(state.box, value);

@@ -1,0 +1,309 @@
+"""Generative answers from an OpenAI-compatible endpoint: a scripted fake server on loopback.
+
+The fake speaks the streaming chat-completions protocol (SSE `data:` chunks, then
+`data: [DONE]`) and records each request. Nothing but 127.0.0.1 is ever contacted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from fakes import HashingEmbedder
+
+from assistant.config import Settings
+from assistant.llm import LLMAnswerer, best_quote
+from assistant.pipeline import Pipeline
+from assistant.refusal import RefusalPolicy
+from assistant.service import Assistant
+from assistant.types import Answer, DocumentMeta, Hit, Passage
+
+# --------------------------------------------------------------------------- fake endpoint
+
+
+@dataclass
+class Script:
+    """What the fake answers next: a status, content pieces (or raw SSE lines), a delay."""
+
+    pieces: list[str] = field(default_factory=list)
+    status: int = 200
+    raw: list[str] | None = None  # sent as-is instead of pieces + [DONE]
+    delay_s: float = 0.0
+    gate: threading.Event | None = None  # wait for it after the first piece
+
+
+class FakeLLM:
+    def __init__(self) -> None:
+        self.script = Script()
+        self.requests: list[dict] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.requests.append({"path": self.path, "body": body,
+                                      "authorization": self.headers.get("Authorization")})
+                script = fake.script
+                time.sleep(script.delay_s)
+                self.send_response(script.status)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                if script.status != 200:
+                    self.wfile.write(b'{"error": {"message": "boom"}}')
+                    return
+                lines = script.raw if script.raw is not None else [
+                    "data: " + json.dumps({"choices": [{"delta": {"content": p}}]}) for p in script.pieces
+                ] + ["data: [DONE]"]
+                self.wfile.write(b'data: {"choices":[{"delta":{"role":"assistant"}}]}\n\n')
+                for i, line in enumerate(lines):
+                    self.wfile.write(line.encode() + b"\n\n")
+                    self.wfile.flush()
+                    if i == 0 and script.gate is not None:
+                        script.gate.wait(timeout=10)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLLM]:
+    fake = FakeLLM()
+    yield fake
+    fake.close()
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # closed on exit: connecting is refused
+
+
+# --------------------------------------------------------------------------- hand-made passages
+
+
+def passage(pid: str, title: str, sentences: list[str], language: str = "nl") -> Passage:
+    text, spans = "", []
+    for sentence in sentences:
+        start = len(text)
+        text += sentence + " "
+        spans.append((start, start + len(sentence)))
+    return Passage(pid, f"doc-{pid}", text.strip(), 0, len(text.strip()),
+                   DocumentMeta(title=title, language=language), sentences=tuple(spans))
+
+
+PASSAGES = [
+    passage("p1", "NETCO", ["NETCO liep van mei 2022 tot april 2024.",
+                            "Amsterdam en Eindhoven namen deel aan NETCO."]),
+    passage("p2", "Pressure Cooker", ["De Transitie Pressure Cooker is bedoeld voor gemeenten.",
+                                      "Hij vindt plaats in het najaar."]),
+    passage("p3", "Proeftuin", ["Een proeftuin test coöperatief wonen in de praktijk."]),
+]
+HITS = tuple(Hit(p, score=1.0 - i / 10) for i, p in enumerate(PASSAGES))
+
+
+# --------------------------------------------------------------------------- LLMAnswerer
+
+
+def test_request_carries_numbered_passages_and_the_language(fake_llm: FakeLLM) -> None:
+    fake_llm.script = Script(["Ja [1]."])
+    llm = LLMAnswerer(fake_llm.url, "tiny", api_key="sekret", timeout_s=5)
+    assert list(llm.stream("Welke steden deden mee?", "nl", HITS)) == ["Ja [1]."]
+    [request] = fake_llm.requests
+    assert request["path"] == "/v1/chat/completions"
+    assert request["authorization"] == "Bearer sekret"
+    body = request["body"]
+    assert body["model"] == "tiny" and body["stream"] is True
+    system, user = body["messages"]
+    assert system["role"] == "system" and "Dutch" in system["content"] and "Nederlands" in system["content"]
+    assert "[n]" not in system["content"] and "[1]" in system["content"]  # how to cite
+    assert "[1] NETCO\nNETCO liep van mei 2022" in user["content"]
+    assert "[2] Pressure Cooker\n" in user["content"] and "[3] Proeftuin\n" in user["content"]
+    assert user["content"].endswith("Question: Welke steden deden mee?")
+
+
+@pytest.mark.parametrize("language, name", [("fr", "French"), ("en", "English")])
+def test_the_language_is_named(language: str, name: str) -> None:
+    system = LLMAnswerer("http://127.0.0.1:9/v1", "m").messages("q", language, PASSAGES)[0]
+    assert name in system["content"]
+
+
+def test_uncited_and_invented_sentences_are_dropped_and_markers_renumbered() -> None:
+    reply = ("De Pressure Cooker is voor gemeenten [2]. Dat weet iedereen. "
+             "Amsterdam en Eindhoven namen deel [1]. Ook Parijs deed mee [9].\n\n"
+             "Het project liep tot april 2024. [1] Het vindt plaats in het najaar [2].")
+    text, citations = LLMAnswerer("http://127.0.0.1:9/v1", "m").verify(reply, PASSAGES)
+    assert text == ("De Pressure Cooker is voor gemeenten [1]. Amsterdam en Eindhoven namen deel [2].\n\n"
+                    "Het project liep tot april 2024. [2] Het vindt plaats in het najaar [1].")
+    assert [(c.n, c.passage.passage_id) for c in citations] == [(1, "p2"), (2, "p1")]
+    for citation in citations:
+        assert citation.quote and citation.quote in citation.passage.text
+    # The quote is the passage sentence the reply's sentences share most words with.
+    assert citations[0].quote == "De Transitie Pressure Cooker is bedoeld voor gemeenten."
+    assert citations[1].quote == "Amsterdam en Eindhoven namen deel aan NETCO."
+
+
+def test_nothing_cited_left_means_no_generative_answer() -> None:
+    llm = LLMAnswerer("http://127.0.0.1:9/v1", "m")
+    assert llm.verify("Ik weet het niet. Dat staat er niet [7].", PASSAGES) is None
+    assert llm.verify("", PASSAGES) is None
+
+
+def test_best_quote_is_a_verbatim_sentence_span() -> None:
+    p = PASSAGES[1]
+    start, end = best_quote(p, "In het najaar [1]")
+    assert p.text[start:end] == "Hij vindt plaats in het najaar."
+    bare = Passage("x", "d", "Geen zinnen bekend.", 0, 19)
+    assert best_quote(bare, "iets") == (0, len(bare.text))
+
+
+# --------------------------------------------------------------------------- the service
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pipeline, Path]:
+    corpus = tmp_path_factory.mktemp("corpus")
+    (corpus / "netco.txt").write_text(
+        "NETCO\n\nHet project NETCO liep van mei 2022 tot april 2024. "
+        "Amsterdam en Eindhoven namen deel aan NETCO. Barcelona was de coördinator.\n\n"
+        "Transitie Pressure Cooker\n\nDe Transitie Pressure Cooker is bedoeld voor gemeenten. "
+        "Hij vindt plaats in het najaar.\n", encoding="utf-8")
+    root = tmp_path_factory.mktemp("llm-index")
+    settings = Settings(corpus_dir=corpus, index_dir=root / "index", cache_dir=root / "cache",
+                        collection_prefix="llmtest")
+    pipeline = Pipeline(settings, embedder=HashingEmbedder(), index_dir=root / "index")
+    pipeline.ingest(corpus, show_progress=False)
+    return pipeline, root
+
+
+QUESTION = "Welke steden namen deel aan NETCO?"
+
+
+def make_service(index, **llm) -> Assistant:
+    pipeline, _ = index
+    service = Assistant(pipeline.settings.model_copy(update=llm), pipeline)
+    # The hashing embedder's cosines sit below the calibrated thresholds: accept everything.
+    service.policy = RefusalPolicy(thresholds={"nl": -1.0, "fr": -1.0, "en": -1.0})
+    return service
+
+
+def extractive(index) -> Answer:
+    return make_service(index).ask(QUESTION)
+
+
+def test_stream_yields_deltas_as_they_arrive_then_the_verified_answer(index, fake_llm) -> None:
+    gate = threading.Event()
+    fake_llm.script = Script(["Amsterdam en ", "Eindhoven namen deel [1]. ", "Verzonnen zin. ",
+                              "Parijs ook [9]."], gate=gate)
+    service = make_service(index, llm_base_url=fake_llm.url, llm_model="tiny")
+    stream = service.stream(QUESTION)
+    assert next(stream) == "Amsterdam en "  # the server holds the rest until we have this
+    gate.set()
+    items = list(stream)
+    answer = items[-1]
+    assert items[:-1] == ["Eindhoven namen deel [1]. ", "Verzonnen zin. ", "Parijs ook [9]."]
+    assert isinstance(answer, Answer) and not answer.refused
+    assert answer.text == "Amsterdam en Eindhoven namen deel [1]."
+    [citation] = answer.citations
+    assert citation.n == 1 and citation.quote in citation.passage.text
+    assert "Amsterdam en Eindhoven" in citation.quote
+    [request] = fake_llm.requests
+    assert QUESTION in request["body"]["messages"][1]["content"]
+
+
+def test_ask_uses_the_same_path(index, fake_llm) -> None:
+    fake_llm.script = Script(["Amsterdam en Eindhoven [1]."])
+    answer = make_service(index, llm_base_url=fake_llm.url).ask(QUESTION)
+    assert answer.text == "Amsterdam en Eindhoven [1]." and len(fake_llm.requests) == 1
+
+
+@pytest.mark.parametrize("failure", ["status 500", "refused", "timeout", "malformed", "no [DONE]",
+                                     "nothing cited"])
+def test_failures_fall_back_to_the_extractive_answer(index, fake_llm, failure, caplog) -> None:
+    url, timeout = fake_llm.url, 5.0
+    if failure == "status 500":
+        fake_llm.script = Script(status=500)
+    elif failure == "refused":
+        url = f"http://127.0.0.1:{closed_port()}/v1"
+    elif failure == "timeout":
+        fake_llm.script, timeout = Script(["te laat [1]."], delay_s=2.0), 0.3
+    elif failure == "malformed":
+        fake_llm.script = Script(raw=['data: {"choices":[{"delta":{"content":"Amsterdam [1]"}}]}',
+                                      "data: {not json"])
+    elif failure == "no [DONE]":
+        fake_llm.script = Script(raw=['data: {"choices":[{"delta":{"content":"Amsterdam [1]."}}]}'])
+    else:
+        fake_llm.script = Script(["Dat staat er niet in."])
+    service = make_service(index, llm_base_url=url, llm_timeout_s=timeout)
+    with caplog.at_level(logging.WARNING, logger="assistant.service"):
+        items = list(service.stream(QUESTION))  # no exception reaches the caller
+        asked = service.ask(QUESTION)
+    expected = extractive(index)
+    assert items[-1] == expected and asked == expected
+    assert any("extractive" in r.getMessage() for r in caplog.records)
+
+
+def test_without_an_endpoint_nothing_is_called(index, fake_llm) -> None:
+    service = make_service(index)
+    assert service.settings.llm_base_url is None and service.llm is None
+    items = list(service.stream(QUESTION))
+    assert items[-1].citations and not fake_llm.requests
+    assert "".join(items[:-1]).strip() == items[-1].text  # paragraphs, as before
+
+
+def test_a_refused_question_never_reaches_the_endpoint(index, fake_llm) -> None:
+    pipeline, _ = index
+    service = Assistant(pipeline.settings.model_copy(update={"llm_base_url": fake_llm.url}), pipeline)
+    service.policy = RefusalPolicy(thresholds={"nl": 9.0, "fr": 9.0, "en": 9.0})
+    assert service.ask(QUESTION).refused and not fake_llm.requests
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", "http://127.0.0.1:11434/v1")
+    monkeypatch.setenv("ASSISTANT_LLM_MODEL", "qwen")
+    monkeypatch.setenv("ASSISTANT_LLM_API_KEY", "sk-test-123")
+    monkeypatch.setenv("ASSISTANT_LLM_TIMEOUT_S", "7.5")
+    llm = LLMAnswerer.from_settings(Settings())
+    assert (llm.url, llm.model, llm.api_key, llm.timeout_s) == (
+        "http://127.0.0.1:11434/v1/chat/completions", "qwen", "sk-test-123", 7.5)
+    assert "sk-test-123" not in repr(Settings())  # the key is a secret
+
+
+# --------------------------------------------------------------------------- the API
+
+
+def test_api_stream_ends_with_the_verified_text(index, fake_llm) -> None:
+    from fastapi.testclient import TestClient
+
+    from assistant.server import create_app
+
+    fake_llm.script = Script(["Amsterdam en Eindhoven [1]. ", "Verzonnen."])
+    service = make_service(index, llm_base_url=fake_llm.url)
+    with TestClient(create_app(service.settings, service, with_ui=False)) as client, \
+            client.stream("POST", "/api/ask/stream", json={"question": QUESTION}) as reply:
+        assert reply.status_code == 200
+        events, name = [], None
+        for line in reply.iter_lines():
+            if line.startswith("event:"):
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                events.append((name, json.loads(line.split(":", 1)[1])))
+    names = [n for n, _ in events]
+    assert names == ["delta", "delta", "answer", "citations", "done"], names
+    assert events[2][1] == {"text": "Amsterdam en Eindhoven [1]."}
+    assert [c["n"] for c in events[3][1]] == [1]
