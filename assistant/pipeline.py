@@ -12,7 +12,7 @@ from .embedding import Embedder, load_embedder
 from .errors import StoreUnavailableError
 from .ingest import IngestReport, index_signature, ingest
 from .lexical import LexicalIndex
-from .retrieval import FusionWeights, Retriever
+from .retrieval import FusionWeights, Retriever, SearchResult
 from .store import IndexLocation, index_location, open_current
 
 
@@ -77,6 +77,16 @@ class Pipeline:
             if self._live is None or self.location.generation() != self._live[0]:
                 self._live = self._load_retriever()
         return self._live[1]
+
+    def search(self, question: str, k: int, language: str | None = None) -> SearchResult:
+        """Search the live index; if a writer removed our generation mid-way, reload once."""
+        try:
+            return self.retriever.search(question, k=k, language=language)
+        except Exception:  # chromadb raises many types for a collection or folder that is gone
+            if self.location.generation() == (self._live[0] if self._live else None):
+                raise
+            self._live = None
+            return self.retriever.search(question, k=k, language=language)
 
     def _load_retriever(self) -> tuple[str, Retriever]:
         store, manifest, generation = open_current(self.location)

@@ -29,7 +29,7 @@ class FusionWeights:
     same_language: float = 0.05
     cross_language: float = 0.0
     best_sentence: float = 0.5
-    number_bonus: float = 0.03
+    number_penalty: float = 0.05
     rerank_depth: int = 20
 
 
@@ -71,8 +71,8 @@ class Retriever:
     def _rerank(self, fused: list[Hit], vector: np.ndarray, wants_number: bool) -> list[Hit]:
         """Blend in each candidate's best sentence; the lexical part of the score is kept.
 
-        For "when / how many" questions a sentence holding a digit gets a small bonus: the
-        answer to such a question is a date or a count.
+        A "when / how many" question is answered by a date or a count: a passage without a
+        single digit cannot hold that answer and steps back by `number_penalty`.
         """
         depth = self.weights.rerank_depth
         head = fused[:depth]
@@ -81,11 +81,10 @@ class Retriever:
         reranked = []
         for hit in head:
             scored = sentences.get(hit.passage.passage_id, ())
-            text = hit.passage.text
-            best = max((s.cosine + (self.weights.number_bonus
-                                    if wants_number and has_number(text[s.start:s.end]) else 0.0)
-                        for s in scored), default=hit.dense)
+            best = max((s.cosine for s in scored), default=hit.dense)
             score = hit.score + share * (best - hit.dense)
+            if wants_number and not has_number(hit.passage.text):
+                score -= self.weights.number_penalty
             reranked.append(replace(hit, score=score, sentences=scored))
         reranked.sort(key=lambda h: h.score, reverse=True)
         return reranked + fused[depth:]

@@ -54,7 +54,7 @@ class Assistant:
 
     def search(self, question: str, k: int | None = None) -> SearchResult:
         question = self.check_question(question)
-        return self.pipeline.retriever.search(question, k=k or self.settings.top_k)
+        return self.pipeline.search(question, k=k or self.settings.top_k)
 
     def ask(self, question: str, history: Sequence[Turn] = (), language: str | None = None) -> Answer:
         return self.respond(question, history, language)[0]
@@ -112,7 +112,7 @@ class Assistant:
         return self._gather(question, language or detect_language(question))[2]
 
     def _gather(self, question: str, language: str) -> tuple[SearchResult, list[Sentence], Evidence]:
-        result = self.pipeline.retriever.search(question, k=self.settings.top_k, language=language)
+        result = self.pipeline.search(question, k=self.settings.top_k, language=language)
         scored = self.answerer.score(question, language, self.answerer.candidates(result.hits))
         return result, scored, self.policy.assess(result, scored, language)
 
