@@ -17,7 +17,7 @@ from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from .chunking import ChunkingParams, chunk_document, embedding_texts
-from .documents import iter_corpus
+from .documents import count_documents, iter_corpus
 from .embedding import Embedder
 from .errors import IndexLockedError, StoreUnavailableError
 from .store import IndexLocation, PassageStore, new_generation_name
@@ -103,10 +103,10 @@ class _Run:
                     texts.append(sentence)
             sentence_rows.append(rows)
         vectors = self.embedder.embed_passages(texts)
+        self.embedded += len(self.pending)
+        self.bar.set_postfix(passages=self.embedded, refresh=False)
         self.target().add(self.pending, vectors[passage_rows],
                           [[None if r is None else vectors[r] for r in rows] for rows in sentence_rows])
-        self.embedded += len(self.pending)
-        self.bar.update(len(self.pending))
         self.pending = []
 
 
@@ -141,12 +141,15 @@ def _ingest_locked(corpus_dir, location, embedder, params, rebuild, batch_size, 
     live = location.current()
     signature = index_signature(embedder, params)
     rebuild = rebuild or live is None or {k: live[1].get(k) for k in signature} != signature
-    bar = tqdm(desc="embedding", unit=" passages", disable=not show_progress, dynamic_ncols=True)
+    total = count_documents(corpus_dir) if show_progress else None
+    bar = tqdm(desc="indexing", total=total, unit=" docs", disable=not show_progress,
+               dynamic_ncols=True)
     run = _Run(location, embedder, params, batch_size, live, rebuild, bar)
     previous = {} if live is None else live[1]["documents"]
     skipped: list[Skipped] = []
 
     for item in iter_corpus(corpus_dir):
+        bar.update(1)
         if isinstance(item, Skipped):
             skipped.append(item)
             bar.write(f"skipped {item.path}: {item.reason}")
@@ -156,7 +159,6 @@ def _ingest_locked(corpus_dir, location, embedder, params, rebuild, batch_size, 
             run.replace(item)
         else:
             run.documents[item.doc_id] = old
-        bar.set_postfix(documents=len(run.documents), refresh=False)
     run.flush()
     bar.close()
 
