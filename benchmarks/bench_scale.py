@@ -28,7 +28,6 @@ import pickle
 import resource
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile

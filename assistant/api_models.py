@@ -1,0 +1,163 @@
+"""Request/response models of the HTTP API and the conversions from the assistant's types."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from .citations import citation_json
+from .types import Answer, Hit, Turn
+
+Lang = Literal["nl", "fr", "en"]
+MODEL_NAME = "housing-assistant"
+
+
+# --------------------------------------------------------------------------- request / response models
+
+
+def _encodable(value: str) -> str:
+    """JSON may carry lone surrogates (\\ud800), which no tokenizer or file accepts."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("the text contains invalid characters") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_encodable)]
+
+
+class HistoryMessage(BaseModel):
+    role: Literal["user", "assistant"]
+    content: Text = Field(max_length=8000)
+
+
+class AskRequest(BaseModel):
+    question: Text = Field(description="The question, in Dutch, French or English.")
+    history: list[HistoryMessage] = Field(default_factory=list,
+                                          description="Earlier messages, oldest first.")
+    lang: Lang | None = Field(None, description="Answer language; detected when absent.")
+
+
+class CitationOut(BaseModel):
+    """`citation_json`: the shape other tools read; fields are added, never renamed."""
+
+    model_config = ConfigDict(extra="allow")
+    n: int
+    passage_id: str
+    doc_id: str
+    title: str
+    quote: str
+    passage: str
+
+
+class AskResponse(BaseModel):
+    answer: str
+    lang: str
+    refused: bool
+    citations: list[CitationOut]
+
+
+class SearchHit(BaseModel):
+    passage_id: str
+    doc_id: str
+    title: str
+    text: str
+    score: float
+
+
+class SearchResponse(BaseModel):
+    question: str
+    lang: str
+    hits: list[SearchHit]
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+    model: str
+    passages: int
+
+
+PassageId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8,64}$")]
+
+
+class FeedbackRequest(BaseModel):
+    """Only these fields are stored: never the question or the answer text."""
+
+    vote: Literal["up", "down"]
+    passage_ids: list[PassageId] = Field(default_factory=list, max_length=20)
+    lang: Lang | None = None
+
+
+class FeedbackResponse(BaseModel):
+    stored: bool
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    text: Text | None = None
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: Text | list[ContentPart] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "\n".join(part.text or "" for part in self.content if part.type == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    model: str = MODEL_NAME
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    lang: Lang | None = Field(None, description="Extension: answer language; detected when absent.")
+
+
+ERRORS = {status: {"model": ErrorResponse} for status in (403, 413, 422, 429, 503)}
+
+
+# --------------------------------------------------------------------------- conversions
+
+
+def hit_json(hit: Hit) -> dict:
+    p = hit.passage
+    return {"passage_id": p.passage_id, "doc_id": p.doc_id, "title": p.meta.title,
+            "text": p.text, "score": round(float(hit.score), 6)}
+
+
+def answer_json(answer: Answer) -> dict:
+    return {"answer": answer.text, "lang": answer.language, "refused": answer.refused,
+            "citations": [citation_json(c) for c in answer.citations]}
+
+
+def to_turns(messages: Iterable[tuple[str, str]]) -> list[Turn]:
+    """user/assistant messages, oldest first -> Turns (a user message and the reply after it)."""
+    turns: list[Turn] = []
+    for role, content in messages:
+        if role == "user":
+            turns.append(Turn(content))
+        elif role == "assistant" and turns and not turns[-1].answer:
+            turns[-1] = Turn(turns[-1].question, content)
+    return turns
+
+
+def sse_json(value: Any) -> str:
+    """An event's data: JSON with the documents' own characters (not \\u escapes)."""
+    return json.dumps(value, ensure_ascii=False)
