@@ -11,16 +11,20 @@ Quantization (measured on 200 passages of ~800 characters against fp32; see the 
   batch. The FFN inputs carry huge values on the <s> and </s> rows only (GELU output up to 66
   where other tokens stay under ~6), so one range for all rows wastes most of the 8 bits:
   all-int8 per-channel gave cosine min 0.987 (mean 0.994), and vectors changed with batch-mates.
-- So the two FFN matrices of each layer get the rows of <s>, </s> and padding ("special rows",
-  a model input computed at run time) out of the quantized product: those rows are zeroed before
-  the int8 MatMul and computed by a small float32 MatMul, then scattered back. Every matrix stays
-  int8; cosine min 0.9986, mean 0.9991, and batch vs alone min 0.9992.
+- So the two FFN matrices of each layer get the rows of <s> and </s> ("special rows", a model
+  input computed at run time) out of the main product: those rows are zeroed before the int8
+  MatMul and go through a second, small int8 MatMul on the same weights with their own
+  activation range, then are scattered back. Cosine min 0.9987, mean 0.9991, batch vs alone min
+  0.9991. (A float32 MatMul for those rows gave the same cosines but doubled the latency of a
+  single query: it streams 4x larger weights for two rows.)
 - Weights are int8 per output channel with 7-bit range (`reduce_range`): on AVX2 without VNNI
   the u8 x s8 kernel (vpmaddubsw) saturates 16-bit pair sums with full-range weights; this alone
   moved the cosine min from 0.996 to 0.998 here.
-- Rejected: FFN output matrices in float32 (min 0.9987 but ~20% slower); fp32 FFN output of
-  layers 2 and 4 only (min 0.997, but batch vs alone down to 0.997); 4-bit MatMulNBits from the
-  exact q4_0 weights (cosine 0.9999 but ~2x slower than int8 on this AVX2-only CPU).
+- Cost: the special-row nodes (mostly ScatterND copies) take ~7-10% of the run time.
+- Rejected: FFN output matrices in float32 (min 0.9987, but ~18% more CPU than all-int8, ~6%
+  more than this); fp32 FFN output of layers 2 and 4 only (min 0.997, but batch vs alone down to
+  0.997); 4-bit MatMulNBits from the exact q4_0 weights (cosine 0.9999, but ~1.5x slower than
+  int8 on this AVX2-only CPU).
 """
 
 from __future__ import annotations
@@ -51,24 +55,24 @@ MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 MARKER = "VERIFIED.json"
 # Bump when the build recipe changes: an older folder then counts as not prepared and is rebuilt.
-RECIPE = 1
-MIN_COSINE = 0.99  # per text, against the fp32 sentence-transformers model; below it nothing installs
+RECIPE = 2
+MIN_COSINE = 0.99  # per text, against the fp32 sentence-transformers model; else nothing installs
 MAX_TOKENS = 512
 DIM = 384
 NUM_HEADS = 12
 PAD_ID = 1  # <pad>; padded positions are masked out anyway
+MAX_LENGTH_RATIO = 2.0  # longest / shortest token count within one batch
 _NOT_PREPARED = (
     "The fast (onnx-int8) embedding model is not prepared yet. "
     "Run `assistant prepare` (or `make run`)."
 )
 
-SPECIAL_ROWS = "special_rows"  # model input: flat indices (batch * width) of <s>, </s>, padding
+SPECIAL_ROWS = "special_rows"  # model input: flat indices (row * width + position) of <s>, </s>
 # The FFN matrices (intermediate and output dense) of every layer; not the attention output.
 _ISOLATED = re.compile(r"layer\.\d+/(intermediate|output)/dense/MatMul$")
-_FP32_SUFFIX = "/special_rows/MatMul"
 _QUANTIZATION = (
-    "int8 dynamic, weights per channel with 7-bit range; FFN products with the <s>, </s> and "
-    "padding rows taken out of the int8 range and computed in float32"
+    "int8 dynamic, weights per channel with 7-bit range; in the FFN products the <s> and </s> "
+    "rows get their own activation range"
 )
 
 
@@ -79,12 +83,11 @@ class OnnxEmbedder:
     """multilingual-e5-small on onnxruntime (int8), with the e5 query/passage prompts.
 
     Texts are stripped, tokenized with the model's own tokenizer.json (truncated to 512 tokens),
-    sorted by length so each batch is padded as little as possible, then put back in order.
+    sorted by length into batches of similar lengths (little padding; see `_batches`), then put
+    back in order.
     """
 
-    def __init__(
-        self, folder: Path, *, batch_size: int = 32, threads: int | None = None
-    ) -> None:
+    def __init__(self, folder: Path, *, batch_size: int = 32, threads: int | None = None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -107,7 +110,9 @@ class OnnxEmbedder:
         self._tokenizer.no_padding()
 
     @classmethod
-    def load(cls, cache_dir: Path, batch_size: int = 32, threads: int | None = None) -> OnnxEmbedder:
+    def load(
+        cls, cache_dir: Path, batch_size: int = 32, threads: int | None = None
+    ) -> OnnxEmbedder:
         """The verified int8 model of `cache_dir`, or ModelNotPreparedError (safe for users)."""
         return cls(prepared_onnx_dir(cache_dir), batch_size=batch_size, threads=threads)
 
@@ -125,10 +130,7 @@ class OnnxEmbedder:
             return out
         encodings = self._tokenizer.encode_batch([prompt + text.strip() for text in texts])
         token_ids = [encoding.ids for encoding in encodings]
-        # Shortest first: a batch is padded to its longest text only; rows go back by index.
-        order = np.argsort([len(ids) for ids in token_ids], kind="stable")
-        for start in range(0, len(order), self._batch_size):
-            rows = order[start : start + self._batch_size]
+        for rows in _batches([len(ids) for ids in token_ids], self._batch_size):
             out[rows] = self._run([token_ids[i] for i in rows])
         return out
 
@@ -146,17 +148,42 @@ class OnnxEmbedder:
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(input_ids)
         (hidden,) = self._session.run(["last_hidden_state"], feeds)
-        summed = np.einsum("bt,btd->bd", mask.astype(np.float32), hidden)
+        summed = np.matmul(mask.astype(np.float32)[:, None, :], hidden)[:, 0, :]
         vectors = summed / lengths[:, None].astype(np.float32)
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return vectors.astype(np.float32, copy=False)
 
 
+def _batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
+    """Indices of texts sorted by token count, cut into batches of similar lengths.
+
+    Sorting means a batch is padded to its longest text only (the caller puts rows back by
+    index). A batch also ends before a text over MAX_LENGTH_RATIO times its shortest one: int8
+    activations share one range per batch, so a short text batched with long ones would be
+    embedded slightly differently (cosine ~0.998) than alone; within a 2x span it stays > 0.999.
+    """
+    order = np.argsort(np.asarray(lengths), kind="stable")
+    batches: list[np.ndarray] = []
+    start = 0
+    for end in range(1, len(order) + 1):
+        if (
+            end == len(order)
+            or end - start == batch_size
+            or lengths[order[end]] > MAX_LENGTH_RATIO * lengths[order[start]]
+        ):
+            batches.append(order[start:end])
+            start = end
+    return batches
+
+
 def _special_rows(lengths: np.ndarray, width: int) -> np.ndarray:
-    """Flat row indices of each text's <s> (first) and </s> (last) token, then all padding."""
+    """Flat row indices (row * width + position) of each text's <s> (first) and </s> (last).
+
+    Padding rows are left in the int8 path: they carry no outliers (measured: same cosines with
+    or without them) and, unlike <s>/</s>, their number grows with the batch's length spread.
+    """
     starts = np.arange(len(lengths), dtype=np.int64) * width
-    padding = np.flatnonzero(np.arange(width)[None, :] >= lengths[:, None])
-    return np.concatenate([starts, starts + lengths - 1, padding]).astype(np.int64)
+    return np.concatenate([starts, starts + lengths - 1])
 
 
 def prepared_onnx_dir(cache_dir: Path) -> Path:
@@ -278,7 +305,8 @@ _CHECK_PASSAGES = {
         "locataire assume les réparations locatives et l'entretien courant : le détartrage de la "
         "chaudière, le remplacement des joints, le ramonage des cheminées, l'entretien du jardin "
         "et la réparation des dégâts qu'il a lui-même causés. Aucune clause du bail ne peut mettre "
-        "à charge du locataire les réparations dues à la vétusté, à un vice du bâtiment ou à un cas "
+        "à charge du locataire les réparations dues à la vétusté, à un vice du bâtiment ou à un "
+        "cas "
         "de force majeure. En cas de désaccord, le juge de paix tranche le litige.",
         "Pour obtenir un logement social en Région de Bruxelles-Capitale, il faut introduire une "
         "demande d'inscription auprès d'une société immobilière de service public. Les revenus du "
@@ -406,7 +434,8 @@ def _isolate_special_rows(src: Path, dst: Path) -> int:
     """Takes the special rows out of the int8 range of each FFN MatMul (see the module doc).
 
     For X [batch, width, K] @ W [K, N]:  Xf = X as [rows, K];  S = Xf[special];
-    Y = scatter(int8 MatMul(Xf with special rows zeroed, W), special, S @ W in float32).
+    Y = scatter(MatMul(Xf with special rows zeroed, W), special, MatMul(S, W)): both MatMuls
+    share W and are quantized later, each with its own dynamic activation range.
     """
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -430,7 +459,6 @@ def _isolate_special_rows(src: Path, dst: Path) -> int:
         p = f"{node.name}/sr/"
         graph.initializer.extend(
             [
-                numpy_helper.from_array(numpy_helper.to_array(weights[w]).copy(), p + "w_fp32"),
                 numpy_helper.from_array(np.array([-1, k], np.int64), p + "flat"),
                 numpy_helper.from_array(np.array([n], np.int64), p + "n"),
                 numpy_helper.from_array(np.array(0, np.float32), p + "zero"),
@@ -443,11 +471,11 @@ def _isolate_special_rows(src: Path, dst: Path) -> int:
             helper.make_node(
                 "ScatterND", [p + "x", "sr/index", p + "zeros"], [p + "xz"], name=p + "xz"
             ),
-            helper.make_node("MatMul", [p + "xz", w], [p + "yq"], name=node.name),  # -> int8
+            helper.make_node("MatMul", [p + "xz", w], [p + "yq"], name=node.name),
+            helper.make_node("MatMul", [p + "xs", w], [p + "ys"], name=p + "special/MatMul"),
             helper.make_node(
-                "MatMul", [p + "xs", p + "w_fp32"], [p + "ys"], name=node.name + _FP32_SUFFIX
+                "ScatterND", [p + "yq", "sr/index", p + "ys"], [p + "y"], name=p + "y"
             ),
-            helper.make_node("ScatterND", [p + "yq", "sr/index", p + "ys"], [p + "y"], name=p + "y"),
             helper.make_node(
                 "Concat", ["sr/batch_width", p + "n"], [p + "shape"], name=p + "shape", axis=0
             ),
@@ -466,15 +494,13 @@ def _isolate_special_rows(src: Path, dst: Path) -> int:
     return isolated
 
 
-def _quantize(src: Path, dst: Path) -> list[str]:
-    """int8 dynamic quantization; returns the node names kept in float32 (special-row MatMuls)."""
+def _quantize(src: Path, dst: Path) -> None:
+    """int8 dynamic quantization of every MatMul and Attention (nothing is kept in float32)."""
     import logging
 
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    graph = onnx.load(str(src), load_external_data=False).graph
-    keep = [node.name for node in graph.node if node.name.endswith(_FP32_SUFFIX)]
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)  # the quantizer logs "please run pre-processing" on the root
@@ -486,12 +512,10 @@ def _quantize(src: Path, dst: Path) -> list[str]:
             reduce_range=True,
             weight_type=QuantType.QInt8,
             op_types_to_quantize=["MatMul", "Attention"],
-            nodes_to_exclude=keep,
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )
     finally:
         root.setLevel(level)
-    return keep
 
 
 def _verify(folder: Path, model_dir: Path) -> list[dict[str, Any]]:
@@ -531,7 +555,7 @@ def _build_verified(staging: Path, model_dir: Path) -> None:
     _isolate_special_rows(work / "fused.onnx", work / "isolated.onnx")
     (work / "fused.onnx").unlink()
     _log(f"Quantizing to int8 ({_QUANTIZATION})...")
-    kept = _quantize(work / "isolated.onnx", staging / MODEL_FILE)
+    _quantize(work / "isolated.onnx", staging / MODEL_FILE)
     shutil.rmtree(work)
     shutil.copyfile(model_dir / TOKENIZER_FILE, staging / TOKENIZER_FILE)
     for path in (staging / MODEL_FILE, staging / TOKENIZER_FILE):
@@ -544,7 +568,6 @@ def _build_verified(staging: Path, model_dir: Path) -> None:
         "encoder": f"onnx-int8:{MODEL_NAME}",
         "recipe": RECIPE,
         "quantization": _QUANTIZATION,
-        "fp32_special_row_matmuls": len(kept),
         "fused_operators": fused,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "build_seconds": round(time.monotonic() - started, 1),
