@@ -9,6 +9,7 @@ test-artefacts/ (git-ignored).
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +27,15 @@ from assistant.messages import say
 from assistant.types import Answer, Citation, DocumentMeta, Passage, Turn
 
 ARTEFACTS = REPO_DIR / "test-artefacts"
+# A corpus document carrying markup: once cited it must show as text, and nothing may run.
+HOSTILE_TEXT = (
+    "Woonfonds Zeeland\n\n"
+    'Het Woonfonds Zeeland <img src=x onerror="window.__xss=3"> verstrekt startersleningen '
+    "voor coöperatieve woonprojecten in Zeeland. <script>window.__xss=4</script> De "
+    "starterslening van het Woonfonds Zeeland bedraagt maximaal 50.000 euro per woonproject.\n")
+HOSTILE_META = {"title": 'Woonfonds <b onmouseover="window.__xss=5">Zeeland</b>',
+                "publisher": "<script>window.__xss=6</script>", "language": "nl",
+                "url": "javascript:window.__xss=7"}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -220,8 +230,12 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ASSISTANT_FEEDBACK_DIR", str(root / "feedback"))
         patch.delenv("ASSISTANT_FEEDBACK_STORE_QUESTIONS", raising=False)
+        corpus = root / "corpus"
+        shutil.copytree(SEED_CORPUS, corpus)
+        (corpus / "hostile.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
+        (corpus / "hostile.txt.meta.json").write_text(json.dumps(HOSTILE_META), encoding="utf-8")
         pipeline = Pipeline(Settings(), index_dir=root / "index")
-        pipeline.ingest(SEED_CORPUS, show_progress=False)
+        pipeline.ingest(corpus, show_progress=False)
         service = Assistant(Settings(), pipeline)
 
         port = free_port()
@@ -348,6 +362,27 @@ def test_french_question_by_keyboard_gets_cited_answer_and_sources(browser_page,
     assert entries[-1]["vote"] == "up" and entries[-1]["language"] == "fr"
     assert entries[-1]["passage_ids"] and "question" not in entries[-1]
     assert "NETCO" not in log.read_text(encoding="utf-8")
+    assert_loopback_only(requests)
+
+
+@pytest.mark.browser
+@pytest.mark.model
+def test_markup_in_a_cited_document_is_shown_as_text(browser_page) -> None:
+    page, requests = browser_page
+    answer = ask_with_keyboard(page, "Hoeveel bedraagt de starterslening van het Woonfonds Zeeland?")
+    assert "[1]" in answer, answer
+    assert "<img" in answer or "<script>" in answer, answer  # the quote, verbatim, as text
+    panel = page.locator("#sources-panel")
+    assert "<b onmouseover" in panel.inner_text()  # the title, as text
+    header = page.locator("#source-1 button.label-wrap")
+    header.focus()
+    page.keyboard.press("Enter")
+    page.locator("#source-1 .token.highlighted").first.wait_for()
+    assert "<script>window.__xss=6</script>" in page.locator("#source-1").inner_text()
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert page.locator("#chat img[src='x'], #sources-panel img[src='x'], #chat script, "
+                        "#sources-panel script, #sources-panel a[href^='javascript']").count() == 0
+    page.screenshot(path=str(ARTEFACTS / "ui-cited-markup-as-text.png"), full_page=True)
     assert_loopback_only(requests)
 
 
