@@ -15,6 +15,7 @@ Figures depend on machine load: the load average is printed at start and end.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -145,7 +146,8 @@ def llama_index_retriever(corpus: Path, model_dir: Path):
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    LlamaSettings.llm = None  # never fall back to the default OpenAI LLM
+    with contextlib.redirect_stdout(sys.stderr):  # llama-index prints a notice: keep --json clean
+        LlamaSettings.llm = None  # never fall back to the default OpenAI LLM
     # Without the instructions llama-index embeds with empty prompts: silently wrong vectors.
     embed_model = HuggingFaceEmbedding(model_name=str(model_dir), query_instruction=QUERY_PROMPT,
                                        text_instruction=PASSAGE_PROMPT, device="cpu")
