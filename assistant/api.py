@@ -178,7 +178,7 @@ def api_router(state: ApiState) -> APIRouter:
             try:
                 async for item in iterate_in_threadpool(service.stream(body.question, history, body.lang)):
                     if isinstance(item, Answer):
-                        # LLM: sentences may have been dropped and markers renumbered after
+                        # An LLM answer may have had sentences dropped and markers renumbered after
                         # streaming; the client replaces what it showed with this text.
                         if streamed.strip() != item.text.strip():
                             yield {"event": "answer", "data": sse_json({"text": item.text})}

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from .types import Citation, Passage
-
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def number_citations(quotes: Iterable[tuple[Passage, int, int]]) -> list[Citation]:
@@ -32,10 +29,6 @@ def marked_segments(citation: Citation) -> list[tuple[str, bool]]:
               (text[citation.quote_start : citation.quote_end], True),
               (text[citation.quote_end :], False)]
     return [piece for piece in pieces if piece[0]]
-
-
-def cited_numbers(answer_text: str) -> set[int]:
-    return {int(n) for n in _MARKER.findall(answer_text)}
 
 
 def citation_json(citation: Citation) -> dict:

@@ -37,7 +37,7 @@ class Assistant:
         return RefusalPolicy()
 
     @cached_property
-    def llm(self) -> LLMAnswerer | None:  # LLM: None unless settings.llm_base_url is set
+    def llm(self) -> LLMAnswerer | None:  # None unless settings.llm_base_url is set
         return LLMAnswerer.from_settings(self.settings)
 
     def check_question(self, question: str, language: str | None = None) -> str:
@@ -62,12 +62,12 @@ class Assistant:
     def respond(self, question: str, history: Sequence[Turn] = (),
                 language: str | None = None) -> tuple[Answer, SearchResult]:
         """The answer and the search result it was made from (eval reports both)."""
-        *_, last = self._respond(question, history, language)  # LLM: collect the stream
+        *_, last = self._respond(question, history, language)  # the last item is the answer
         return last
 
     def _respond(self, question: str, history: Sequence[Turn] = (),
                  language: str | None = None) -> Iterator[str | tuple[Answer, SearchResult]]:
-        """LLM: text pieces (LLM deltas only), then (Answer, SearchResult) last."""
+        """Text pieces (only an LLM's deltas are streamed), then (Answer, SearchResult) last."""
         question = self.check_question(question, language)
         history = tuple(history)[-self.settings.max_history_turns :]
         language = language if language in LANGUAGES else detect_language(question)
@@ -78,7 +78,7 @@ class Assistant:
             yield Answer(question, language, say("refusal", language, referral=referral),
                          refused=True, standalone_question=standalone), result
             return
-        if self.llm is not None:  # LLM: only asked once the evidence is strong enough
+        if self.llm is not None:  # only asked once the evidence is strong enough
             verified = yield from self._generate(standalone, language, result)
             if verified is not None:
                 yield Answer(question, language, verified[0], refused=False, citations=verified[1],
@@ -90,7 +90,7 @@ class Assistant:
 
     def _generate(self, question: str, language: str, result: SearchResult,
                   ) -> Generator[str, None, tuple[str, tuple[Citation, ...]] | None]:
-        """LLM: stream the deltas, then the verified (text, citations), or None to fall back
+        """Stream the LLM's deltas, then the verified (text, citations), or None to fall back
         to the extractive answer (endpoint failed, or no cited sentence survived)."""
         reply = []
         try:
@@ -120,7 +120,7 @@ class Assistant:
                language: str | None = None) -> Iterator[str | Answer]:
         """Answer text in pieces (paragraphs), then the finished Answer with its citations.
 
-        LLM: with an endpoint the pieces are its raw deltas; the final Answer's text is the
+        With an LLM endpoint the pieces are its raw deltas; the final Answer's text is the
         verified one (dropped sentences, renumbered markers) and replaces what was streamed."""
         streamed = False
         for item in self._respond(question, history, language):

@@ -96,10 +96,6 @@ class Hit:
     lexical: float = 0.0
     sentences: tuple[ScoredSentence, ...] = ()
 
-    @property
-    def best_sentence(self) -> float:
-        return max((s.cosine for s in self.sentences), default=self.dense)
-
 
 @dataclass(frozen=True)
 class Citation:
