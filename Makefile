@@ -34,4 +34,4 @@ bench: setup
 	$(BIN)/python benchmarks/bench_core.py
 
 clean-index:
-	find index -mindepth 1 ! -name .gitkeep ! -name README.md -exec rm -rf {} +
+	find index -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
