@@ -439,7 +439,8 @@ def test_kill_9_during_ingest_leaves_a_working_index(index_env, corpus_dir, tmp_
         "settings": index_env.settings(embed_batch_size=2).model_dump(mode="json"),
         "index_dir": str(index_env.index_dir),
         "corpus_dir": str(grown),
-        "delay": 0.12,  # one call per changed document here: at least 1.5 s of embedding
+        "delay": 0.3,  # one call per changed document here: at least 3.6 s of embedding,
+        # so the writer is surely still running at the last kill moment (1 s), even under load
     }
 
     live = base.generation
