@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import bm25s
-import numpy as np
 import Stemmer
 from bm25s import stopwords as bm25_stopwords
 
@@ -50,18 +49,15 @@ def tokenize(text: str, language: str) -> list[str]:
 
 
 class LexicalIndex:
-    """Scores passages against a question; knows each passage's language for the fusion."""
+    """Scores passages against a question, each stemmed in its own language."""
 
     def __init__(self, passages: Iterable[Passage]) -> None:
         ids: list[str] = []
-        languages: list[str] = []
         tokens: list[list[str]] = []
         for passage in passages:
             ids.append(passage.passage_id)
-            languages.append(passage.meta.language)
             tokens.append(tokenize(f"{passage.meta.title}\n{passage.text}", passage.meta.language))
         self.ids = ids
-        self.languages = languages
         self._bm25 = bm25s.BM25()
         if ids:
             self._bm25.index(tokens, show_progress=False)
@@ -78,13 +74,10 @@ class LexicalIndex:
         docs, scores = self._bm25.retrieve([query], k=k, show_progress=False, n_threads=1)
         return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
-    def language_of(self) -> dict[str, str]:
-        return dict(zip(self.ids, self.languages))
-
 
 def normalize(scores: list[tuple[str, float]]) -> dict[str, float]:
     """Scale to [0, 1] by the best score of this query, so weights mean the same per query."""
     if not scores:
         return {}
     best = max(score for _, score in scores)
-    return {pid: float(np.float32(score / best)) for pid, score in scores}
+    return {pid: score / best for pid, score in scores}

@@ -48,7 +48,6 @@ class Retriever:
         self.embedder = embedder
         self.weights = weights
         self.candidates = candidates
-        self._languages = lexical.language_of()
 
     def search(self, question: str, k: int = 5, language: str | None = None) -> SearchResult:
         language = language or detect_language(question)
@@ -60,7 +59,7 @@ class Retriever:
             dense.update(self._dense_scores(missing, vector))
         fused = []
         for pid, hit in dense.items():
-            same = self._languages.get(pid, hit.passage.meta.language) == language
+            same = hit.passage.meta.language == language  # stored with every passage
             weight = self.weights.same_language if same else self.weights.cross_language
             lex = lexical.get(pid, 0.0)
             fused.append(replace(hit, score=hit.dense + weight * lex, lexical=lex))
