@@ -2,8 +2,9 @@
 
 A run compares each document's content hash with the live manifest; only new or changed
 documents are chunked and embedded. Changes go into a new generation (a copy of the live
-one, or an empty one when the model or chunking differ), which is verified and then
-published atomically: a crash at any moment leaves the previous generation live.
+one, or an empty one when the model or chunking differ), which is verified, given its saved
+lexical index, and then published atomically: a crash at any moment leaves the previous
+generation live.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .chunking import ChunkingParams, chunk_document, embedding_texts
 from .documents import count_documents, iter_corpus
 from .embedding import Embedder
 from .errors import IndexLockedError, StoreUnavailableError
+from .lexical import SAVED_NAME, LexicalIndex
 from .store import IndexLocation, PassageStore, new_generation_name
 from .types import Document, Passage, Skipped
 
@@ -172,6 +174,9 @@ def _ingest_locked(corpus_dir, location, embedder, params, rebuild, batch_size, 
         location.discard_others(keep=generation)  # left-overs of crashed runs
     else:
         _verify(run.target(), total)  # target(): a first run may have nothing to index
+        passages = tqdm(run.store.iter_passages(), desc="lexical index", total=total,
+                        unit=" passages", disable=not show_progress, dynamic_ncols=True)
+        LexicalIndex.build(passages).save(location.derived_dir(run.generation) / SAVED_NAME)
         manifest = {**signature, "created": datetime.now(timezone.utc).isoformat(),
                     "passages": total, "documents": run.documents}
         location.publish(run.generation, manifest)

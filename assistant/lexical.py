@@ -1,15 +1,21 @@
 """BM25 over passages, each stemmed with the Snowball stemmer of its own language.
 
 bm25s keeps the index as sparse matrices, so one query costs milliseconds even at 100k
-passages; PyStemmer provides Dutch, French and English Snowball stemmers.
+passages, and saves them as .npy files that load memory-mapped; PyStemmer provides Dutch,
+French and English Snowball stemmers.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
+import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
+from pathlib import Path
 
 import bm25s
 import Stemmer
@@ -24,6 +30,8 @@ _STOPWORDS = {
     "en": bm25_stopwords.STOPWORDS_EN,
 }
 _WORD = re.compile(r"\w+", re.UNICODE)
+_IDS = "passage_ids.json"
+SAVED_NAME = "bm25-v1"  # a new name when tokenize() changes, so old saved indexes are not read
 
 
 def fold(text: str) -> str:
@@ -51,16 +59,46 @@ def tokenize(text: str, language: str) -> list[str]:
 class LexicalIndex:
     """Scores passages against a question, each stemmed in its own language."""
 
-    def __init__(self, passages: Iterable[Passage]) -> None:
+    def __init__(self, ids: list[str], bm25: bm25s.BM25 | None) -> None:
+        self.ids = ids
+        self._bm25 = bm25
+
+    @classmethod
+    def build(cls, passages: Iterable[Passage]) -> LexicalIndex:
         ids: list[str] = []
         tokens: list[list[str]] = []
         for passage in passages:
             ids.append(passage.passage_id)
             tokens.append(tokenize(f"{passage.meta.title}\n{passage.text}", passage.meta.language))
-        self.ids = ids
-        self._bm25 = bm25s.BM25()
-        if ids:
-            self._bm25.index(tokens, show_progress=False)
+        if not ids:
+            return cls(ids, None)
+        bm25 = bm25s.BM25()
+        bm25.index(tokens, show_progress=False)
+        return cls(ids, bm25)
+
+    def save(self, folder: Path) -> None:
+        """Write to a temporary sibling, then rename: readers never see half an index."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        try:
+            if self._bm25 is not None:
+                self._bm25.save(tmp, show_progress=False)
+            (tmp / _IDS).write_text(json.dumps(self.ids), encoding="utf-8")
+            for path in tmp.iterdir():
+                with open(path, "rb") as handle:
+                    os.fsync(handle.fileno())
+            os.rename(tmp, folder)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if not (folder / _IDS).exists():  # not another process that saved it first
+                raise
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        """Memory-mapped: opening is fast and pages stay shared with the page cache."""
+        ids = json.loads((folder / _IDS).read_text(encoding="utf-8"))
+        bm25 = bm25s.BM25.load(folder, mmap=True, show_progress=False) if ids else None
+        return cls(ids, bm25)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -68,11 +106,29 @@ class LexicalIndex:
     def search(self, question: str, language: str, k: int) -> list[tuple[str, float]]:
         """(passage_id, bm25 score) best first; only passages sharing a term."""
         query = tokenize(question, language)
-        if not self.ids or not query:
+        if self._bm25 is None or not query:
             return []
         k = min(k, len(self.ids))
         docs, scores = self._bm25.retrieve([query], k=k, show_progress=False, n_threads=1)
         return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+
+def open_lexical(folder: Path, passages: Callable[[], Iterable[Passage]]) -> LexicalIndex:
+    """The saved index of a generation, or one built from its passages and saved there.
+
+    Ingest saves it with the generation; a replica of a Chroma server (or an index from an
+    older version) builds it once on first load and keeps it in its local cache.
+    """
+    try:
+        return LexicalIndex.load(folder)
+    except FileNotFoundError:
+        pass
+    index = LexicalIndex.build(passages())
+    try:
+        index.save(folder)
+    except OSError:  # a read-only index folder: serve from memory
+        pass
+    return index
 
 
 def normalize(scores: list[tuple[str, float]]) -> dict[str, float]:

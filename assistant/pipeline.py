@@ -11,7 +11,7 @@ from .config import Settings
 from .embedding import Embedder, load_embedder
 from .errors import StoreUnavailableError
 from .ingest import IngestReport, index_signature, ingest
-from .lexical import LexicalIndex
+from .lexical import SAVED_NAME, open_lexical
 from .retrieval import FusionWeights, Retriever, SearchResult
 from .store import IndexLocation, index_location, open_current
 
@@ -96,5 +96,8 @@ class Pipeline:
             )
         weights = FusionWeights(self.settings.lexical_weight_same_language,
                                 self.settings.lexical_weight_cross_language)
-        return generation, Retriever(store, LexicalIndex(store.iter_passages()), self.embedder,
-                                     weights, self.settings.candidates)
+        lexical = open_lexical(self.location.derived_dir(generation) / SAVED_NAME,
+                               store.iter_passages)
+        self.location.discard_derived(keep=generation)
+        return generation, Retriever(store, lexical, self.embedder, weights,
+                                     self.settings.candidates)

@@ -75,7 +75,7 @@ class Retriever:
         """
         depth = self.weights.rerank_depth
         head = fused[:depth]
-        sentences = self.store.sentence_scores([h.passage.passage_id for h in head], vector)
+        sentences = self.store.sentence_scores([h.passage for h in head], vector)
         share = self.weights.best_sentence
         reranked = []
         for hit in head:

@@ -110,20 +110,25 @@ class PassageStore:
                                             got["embeddings"])
         ]
 
-    def sentence_scores(self, passage_ids: Sequence[str],
+    def sentence_scores(self, passages: Sequence[Passage],
                         vector: np.ndarray) -> dict[str, tuple[ScoredSentence, ...]]:
-        """Each passage's sentences with their cosine to `vector`, in text order."""
-        if not passage_ids:  # an empty index: Chroma rejects an empty "$in"
+        """Each passage's sentences with their cosine to `vector`, in text order.
+
+        Sentence ids are `<passage id>:<position>`, so a lookup by id (indexed) finds them;
+        a metadata filter on passage_id would scan and cost ~70 ms at 100k passages.
+        """
+        spans = {f"{p.passage_id}:{i}": (p.passage_id, span)
+                 for p in passages for i, span in enumerate(p.sentences)}
+        if not spans:
             return {}
-        got = self._sentences.get(where={"passage_id": {"$in": list(passage_ids)}},
-                                  include=["metadatas", "embeddings"])
-        if not got["ids"]:
+        got = self._sentences.get(ids=list(spans), include=["embeddings"])
+        if not got["ids"]:  # headings have no vector, so some ids are absent
             return {}
         cosines = np.asarray(got["embeddings"], dtype=np.float32) @ vector
         found: dict[str, list[ScoredSentence]] = {}
-        for meta, cosine in zip(got["metadatas"], cosines):
-            found.setdefault(str(meta["passage_id"]), []).append(
-                ScoredSentence(int(meta["start"]), int(meta["end"]), float(cosine)))
+        for sentence_id, cosine in zip(got["ids"], cosines):
+            passage_id, (start, end) = spans[sentence_id]
+            found.setdefault(passage_id, []).append(ScoredSentence(start, end, float(cosine)))
         return {pid: tuple(sorted(items, key=lambda s: s.start)) for pid, items in found.items()}
 
     def iter_passages(self) -> Iterator[Passage]:
@@ -192,6 +197,13 @@ class LocalIndex:
             return None
         return generation, manifest
 
+    def derived_dir(self, generation: str) -> Path:
+        """Where state derived from a generation (the lexical index) is saved: inside it."""
+        return self.index_dir / generation / "derived"
+
+    def discard_derived(self, keep: str) -> None:
+        """Nothing to do: derived state goes away with its generation folder."""
+
     def open(self, generation: str) -> PassageStore:
         import chromadb
 
@@ -228,7 +240,7 @@ class LocalIndex:
 class ServerIndex:
     """Generations as collections on a Chroma server; the pointer lives on the server too."""
 
-    def __init__(self, host: str, port: int, prefix: str) -> None:
+    def __init__(self, host: str, port: int, prefix: str, cache_dir: Path) -> None:
         import chromadb
 
         try:
@@ -239,6 +251,7 @@ class ServerIndex:
                 f"The Chroma server at {host}:{port} cannot be reached."
             ) from error
         self._prefix = prefix
+        self._cache = cache_dir / prefix
         self._meta = self._client.get_or_create_collection(f"{prefix}-meta", embedding_function=None)
 
     def generation(self) -> str | None:
@@ -250,6 +263,15 @@ class ServerIndex:
         if not got["ids"]:
             return None
         return str(got["metadatas"][0]["generation"]), json.loads(got["documents"][0])
+
+    def derived_dir(self, generation: str) -> Path:
+        """Derived state (the lexical index) is per replica: a local cache per generation."""
+        return self._cache / generation
+
+    def discard_derived(self, keep: str) -> None:
+        for child in self._cache.glob("gen-*"):
+            if child.name != keep:
+                shutil.rmtree(child, ignore_errors=True)
 
     def open(self, generation: str) -> PassageStore:
         name = f"{self._prefix}-{generation}"
@@ -275,15 +297,18 @@ class ServerIndex:
             name = collection.name
             if name.startswith(f"{self._prefix}-gen-") and not name.startswith(f"{self._prefix}-{keep}-"):
                 self._client.delete_collection(name)
+        self.discard_derived(keep)
 
 
 IndexLocation = LocalIndex | ServerIndex
 
 
 def index_location(settings: Settings, index_dir: Path | None = None) -> IndexLocation:
+    index_dir = index_dir or settings.index_dir
     if settings.chroma_mode == "server":
-        return ServerIndex(settings.chroma_host, settings.chroma_port, settings.collection_prefix)
-    return LocalIndex(index_dir or settings.index_dir, settings.collection_prefix)
+        return ServerIndex(settings.chroma_host, settings.chroma_port, settings.collection_prefix,
+                           cache_dir=index_dir / "server-cache")
+    return LocalIndex(index_dir, settings.collection_prefix)
 
 
 def open_current(location: IndexLocation) -> tuple[PassageStore, dict, str]:

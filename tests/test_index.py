@@ -202,6 +202,43 @@ def test_a_serving_pipeline_follows_a_new_generation(index_env, corpus_dir: Path
     assert hits and DELETED not in {hit.passage.doc_id for hit in hits}
 
 
+def test_the_saved_lexical_index_follows_an_incremental_ingest(index_env, corpus_dir,
+                                                               monkeypatch) -> None:
+    """Ingest saves the BM25 index with the generation; a reader loads it, reading no passage."""
+    from assistant.store import PassageStore
+
+    ingest(index_env, corpus_dir)
+    change_document(corpus_dir)
+    report, _ = ingest(index_env, corpus_dir)
+
+    def no_paging(self):
+        raise AssertionError("the lexical index was rebuilt instead of loaded")
+
+    monkeypatch.setattr(PassageStore, "iter_passages", no_paging)
+    lexical = index_env.pipeline().retriever.lexical
+    found = lexical.search("warmtenet zonnecollectoren Kopenhagen", "nl", 3)
+    assert found and found[0][0] in passage_ids(documents(corpus_dir)[CHANGED])
+    assert len(lexical) == report.passages
+
+
+def test_a_reader_without_the_saved_lexical_index_builds_and_keeps_it(index_env, corpus_dir,
+                                                                      monkeypatch) -> None:
+    """A replica of a Chroma server (or an index from before saved lexical indexes)."""
+    from assistant.lexical import SAVED_NAME
+    from assistant.store import PassageStore
+
+    report, _ = ingest(index_env, corpus_dir)
+    location = index_location(index_env.settings(), index_env.index_dir)
+    saved = location.derived_dir(report.generation) / SAVED_NAME
+    shutil.rmtree(saved)
+    question = "gebrek aan communicatie en overleg tussen de gemeentes en het Gewest"
+    built = index_env.pipeline().retriever.lexical.search(question, "nl", 5)
+    assert built and saved.is_dir()
+
+    monkeypatch.setattr(PassageStore, "iter_passages", None)  # loading must not page passages
+    assert index_env.pipeline().retriever.lexical.search(question, "nl", 5) == built
+
+
 def test_added_document_embeds_only_it(index_env, corpus_dir: Path) -> None:
     first, _ = ingest(index_env, corpus_dir)
     (corpus_dir / "sub").mkdir()

@@ -82,6 +82,9 @@ def test_after_a_rebuild_only_one_generation_remains(server_env, corpus_dir: Pat
         corpus_dir, show_progress=False)
     assert report.rebuilt and report.generation != first.generation
     assert layout(server, prefix) == ([f"{prefix}-meta"], [report.generation])
+    # The local cache of derived state (the lexical index) keeps only the live generation.
+    cache = server_env.index_dir / "server-cache" / prefix
+    assert [p.name for p in cache.iterdir()] == [report.generation]
     store, manifest, generation = open_current(
         index_location(server_env.settings(chunk_chars=350), server_env.index_dir))
     assert generation == report.generation
