@@ -25,7 +25,7 @@ from .lexical import SAVED_NAME, LexicalIndex
 from .store import IndexLocation, PassageStore, new_generation_name
 from .types import Document, Passage, Skipped
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: sentence vectors stored with their passage
 EMBEDDING_TEXT = "title + passage; title + heading path + sentence"
 
 

@@ -10,7 +10,7 @@ from .chunking import ChunkingParams
 from .config import Settings
 from .embedding import Embedder, load_embedder
 from .errors import StoreUnavailableError
-from .ingest import IngestReport, index_signature, ingest
+from .ingest import MANIFEST_VERSION, IngestReport, index_signature, ingest
 from .lexical import SAVED_NAME, open_lexical
 from .retrieval import FusionWeights, Retriever, SearchResult
 from .store import IndexLocation, index_location, open_current
@@ -93,6 +93,10 @@ class Pipeline:
         if manifest.get("model") != self.embedder.name or manifest.get("dim") != self.embedder.dim:
             raise StoreUnavailableError(
                 "The index was built with another embedding model; run `assistant ingest`."
+            )
+        if manifest.get("version") != MANIFEST_VERSION:
+            raise StoreUnavailableError(
+                "The index was built by another version of the assistant; run `assistant ingest`."
             )
         weights = FusionWeights(self.settings.lexical_weight_same_language,
                                 self.settings.lexical_weight_cross_language)

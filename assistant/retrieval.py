@@ -7,7 +7,7 @@ the score, with a weight chosen by whether question and passage share a language
 per-query [0, 1] scale: it can reorder near-ties but cannot push an unrelated passage above
 a clear dense winner. Many answers sit in one short line of a longer passage (a date, a
 list of cities), so each candidate is also scored by its best sentence, whose vector was
-stored at ingest. See docs/retrieval.md for the measurements.
+stored with the passage at ingest. See docs/retrieval.md for the measurements.
 """
 
 from __future__ import annotations
@@ -64,33 +64,27 @@ class Retriever:
             lex = lexical.get(pid, 0.0)
             fused.append(replace(hit, score=hit.dense + weight * lex, lexical=lex))
         fused.sort(key=lambda h: h.score, reverse=True)
-        reranked = self._rerank(fused, vector, asks_for_number(question))
+        reranked = self._rerank(fused, asks_for_number(question))
         return SearchResult(question, language, tuple(reranked[:k]))
 
-    def _rerank(self, fused: list[Hit], vector: np.ndarray, wants_number: bool) -> list[Hit]:
+    def _rerank(self, fused: list[Hit], wants_number: bool) -> list[Hit]:
         """Blend in each candidate's best sentence; the lexical part of the score is kept.
 
         A "when / how many" question is answered by a date or a count: a passage without a
         single digit cannot hold that answer and steps back by `number_penalty`.
         """
         depth = self.weights.rerank_depth
-        head = fused[:depth]
-        sentences = self.store.sentence_scores([h.passage for h in head], vector)
         share = self.weights.best_sentence
         reranked = []
-        for hit in head:
-            scored = sentences.get(hit.passage.passage_id, ())
-            best = max((s.cosine for s in scored), default=hit.dense)
+        for hit in fused[:depth]:
+            best = max((s.cosine for s in hit.sentences), default=hit.dense)
             score = hit.score + share * (best - hit.dense)
             if wants_number and not has_number(hit.passage.text):
                 score -= self.weights.number_penalty
-            reranked.append(replace(hit, score=score, sentences=scored))
+            reranked.append(replace(hit, score=score))
         reranked.sort(key=lambda h: h.score, reverse=True)
         return reranked + fused[depth:]
 
     def _dense_scores(self, passage_ids: list[str], vector: np.ndarray) -> dict[str, Hit]:
         """Lexical-only candidates still get a true cosine, so both scales stay comparable."""
-        return {
-            passage.passage_id: Hit(passage, score=cosine, dense=cosine)
-            for passage, cosine in self.store.score(passage_ids, vector)
-        }
+        return {hit.passage.passage_id: hit for hit in self.store.score(passage_ids, vector)}

@@ -1,4 +1,4 @@
-"""The only module that imports chromadb: passage collections and index generations.
+"""The only module that imports chromadb: the passage collection and index generations.
 
 An index is a sequence of generations. Writers fill a new generation and then publish it
 with one atomic step, so readers and a crashed writer only ever see a complete one:
@@ -10,6 +10,7 @@ with one atomic step, so readers and a crashed writer only ever see a complete o
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -24,6 +25,10 @@ from .errors import IndexNotFoundError, StoreUnavailableError
 from .types import DocumentMeta, Hit, Passage, ScoredSentence
 
 _META_FIELDS = ("title", "publisher", "date", "language", "region", "url")
+# Each passage carries its sentences' vectors: they come back with every query at no extra
+# request, and a separate vector collection would load a second HNSW index into memory
+# (+670 MB at 100k passages) only to read vectors by id.
+_SENTENCE_VECTORS = "sentence_vectors"
 _PAGE = 1000
 
 
@@ -33,10 +38,37 @@ def _chroma_settings():
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
 
-def _metadata(passage: Passage) -> dict[str, str | int]:
+def _metadata(passage: Passage, sentence_rows: Sequence[np.ndarray | None]) -> dict[str, str | int]:
     spans = ",".join(f"{start}-{end}" for start, end in passage.sentences)
-    return {"doc_id": passage.doc_id, "start": passage.start, "end": passage.end,
-            "sentences": spans, **passage.meta.as_flat_dict()}
+    metadata: dict[str, str | int] = {"doc_id": passage.doc_id, "start": passage.start,
+                                      "end": passage.end, "sentences": spans,
+                                      **passage.meta.as_flat_dict()}
+    if any(row is not None for row in sentence_rows):
+        metadata[_SENTENCE_VECTORS] = _pack(sentence_rows)
+    return metadata
+
+
+def _pack(rows: Sequence[np.ndarray | None]) -> str:
+    """float16 rows, a zero row for a sentence without a vector (a heading), in base64."""
+    dim = next(len(row) for row in rows if row is not None)
+    matrix = np.zeros((len(rows), dim), dtype="<f2")
+    for i, row in enumerate(rows):
+        if row is not None:
+            matrix[i] = row
+    return base64.b64encode(matrix.tobytes()).decode("ascii")
+
+
+def _scored_sentences(passage: Passage, metadata: dict,
+                      vector: np.ndarray) -> tuple[ScoredSentence, ...]:
+    packed = metadata.get(_SENTENCE_VECTORS)
+    if not packed or not passage.sentences:
+        return ()
+    matrix = np.frombuffer(base64.b64decode(str(packed)), dtype="<f2").reshape(
+        len(passage.sentences), -1).astype(np.float32)
+    cosines = matrix @ vector
+    return tuple(ScoredSentence(start, end, float(cosine))
+                 for (start, end), row, cosine in zip(passage.sentences, matrix, cosines)
+                 if row.any())
 
 
 def _passage(passage_id: str, text: str, metadata: dict) -> Passage:
@@ -48,43 +80,30 @@ def _passage(passage_id: str, text: str, metadata: dict) -> Passage:
 
 
 class PassageStore:
-    """Two Chroma collections (cosine, our own vectors): passages, and their sentences."""
+    """One Chroma collection (cosine, our own vectors) of passages and their sentence vectors."""
 
-    def __init__(self, passages, sentences) -> None:
+    def __init__(self, passages) -> None:
         self._passages = passages
-        self._sentences = sentences
 
     def count(self) -> int:
         return self._passages.count()
 
     def add(self, passages: Sequence[Passage], vectors: np.ndarray,
             sentence_vectors: Sequence[Sequence[np.ndarray | None]]) -> None:
-        """`sentence_vectors[i][j]` belongs to `passages[i].sentences[j]`; None skips it."""
+        """`sentence_vectors[i][j]` belongs to `passages[i].sentences[j]`; None for none."""
         self._passages.add(
             ids=[p.passage_id for p in passages],
             embeddings=np.asarray(vectors, dtype=np.float32),
             documents=[p.text for p in passages],
-            metadatas=[_metadata(p) for p in passages],
+            metadatas=[_metadata(p, rows) for p, rows in zip(passages, sentence_vectors)],
         )
-        ids, rows, metadatas = [], [], []
-        for passage, sentence_rows in zip(passages, sentence_vectors):
-            for i, ((start, end), row) in enumerate(zip(passage.sentences, sentence_rows)):
-                if row is None:
-                    continue
-                ids.append(f"{passage.passage_id}:{i}")
-                rows.append(row)
-                metadatas.append({"passage_id": passage.passage_id, "doc_id": passage.doc_id,
-                                  "start": start, "end": end})
-        if ids:
-            self._sentences.add(ids=ids, embeddings=np.asarray(rows, dtype=np.float32),
-                                metadatas=metadatas)
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         for doc_id in doc_ids:
             self._passages.delete(where={"doc_id": doc_id})
-            self._sentences.delete(where={"doc_id": doc_id})
 
     def query(self, vector: np.ndarray, k: int) -> list[Hit]:
+        """The k nearest passages, each with its sentences scored against `vector`."""
         k = min(k, self.count())
         if k == 0:
             return []
@@ -93,43 +112,22 @@ class PassageStore:
             n_results=k, include=["documents", "metadatas", "distances"],
         )
         return [
-            Hit(_passage(pid, text, meta), score=1.0 - dist, dense=1.0 - dist)
+            _hit(pid, text, meta, 1.0 - dist, vector)
             for pid, text, meta, dist in zip(
                 result["ids"][0], result["documents"][0], result["metadatas"][0],
                 result["distances"][0],
             )
         ]
 
-    def score(self, passage_ids: Sequence[str], vector: np.ndarray) -> list[tuple[Passage, float]]:
-        """Passages by id with their cosine to `vector` (vectors are stored normalized)."""
+    def score(self, passage_ids: Sequence[str], vector: np.ndarray) -> list[Hit]:
+        """Passages by id, scored like `query` (vectors are stored normalized)."""
         got = self._passages.get(ids=list(passage_ids),
                                  include=["documents", "metadatas", "embeddings"])
         return [
-            (_passage(pid, text, meta), float(np.dot(np.asarray(vec), vector)))
+            _hit(pid, text, meta, float(np.dot(np.asarray(vec), vector)), vector)
             for pid, text, meta, vec in zip(got["ids"], got["documents"], got["metadatas"],
                                             got["embeddings"])
         ]
-
-    def sentence_scores(self, passages: Sequence[Passage],
-                        vector: np.ndarray) -> dict[str, tuple[ScoredSentence, ...]]:
-        """Each passage's sentences with their cosine to `vector`, in text order.
-
-        Sentence ids are `<passage id>:<position>`, so a lookup by id (indexed) finds them;
-        a metadata filter on passage_id would scan and cost ~70 ms at 100k passages.
-        """
-        spans = {f"{p.passage_id}:{i}": (p.passage_id, span)
-                 for p in passages for i, span in enumerate(p.sentences)}
-        if not spans:
-            return {}
-        got = self._sentences.get(ids=list(spans), include=["embeddings"])
-        if not got["ids"]:  # headings have no vector, so some ids are absent
-            return {}
-        cosines = np.asarray(got["embeddings"], dtype=np.float32) @ vector
-        found: dict[str, list[ScoredSentence]] = {}
-        for sentence_id, cosine in zip(got["ids"], cosines):
-            passage_id, (start, end) = spans[sentence_id]
-            found.setdefault(passage_id, []).append(ScoredSentence(start, end, float(cosine)))
-        return {pid: tuple(sorted(items, key=lambda s: s.start)) for pid, items in found.items()}
 
     def iter_passages(self) -> Iterator[Passage]:
         """Every stored passage, page by page (the lexical index is built from this)."""
@@ -143,11 +141,15 @@ class PassageStore:
 
     def copy_from(self, other: PassageStore) -> None:
         """Copy every record, vectors included (server mode has no folder to copy)."""
-        for source, target in ((other._passages, self._passages),
-                               (other._sentences, self._sentences)):
-            for page in _pages(source, ["documents", "metadatas", "embeddings"]):
-                target.add(ids=page["ids"], embeddings=page["embeddings"],
-                           documents=page["documents"], metadatas=page["metadatas"])
+        for page in _pages(other._passages, ["documents", "metadatas", "embeddings"]):
+            self._passages.add(ids=page["ids"], embeddings=page["embeddings"],
+                               documents=page["documents"], metadatas=page["metadatas"])
+
+
+def _hit(passage_id: str, text: str, metadata: dict, cosine: float, vector: np.ndarray) -> Hit:
+    passage = _passage(passage_id, text, metadata)
+    return Hit(passage, score=cosine, dense=cosine,
+               sentences=_scored_sentences(passage, metadata, vector))
 
 
 def _pages(collection, include: list[str]) -> Iterator[dict]:
@@ -166,8 +168,7 @@ def _collection(client, name: str):
 
 
 def _store(client, prefix: str) -> PassageStore:
-    return PassageStore(_collection(client, f"{prefix}-passages"),
-                        _collection(client, f"{prefix}-sentences"))
+    return PassageStore(_collection(client, f"{prefix}-passages"))
 
 
 def new_generation_name() -> str:
@@ -277,8 +278,7 @@ class ServerIndex:
         name = f"{self._prefix}-{generation}"
         try:  # get, not get_or_create: a discarded generation must not come back empty
             return PassageStore(
-                self._client.get_collection(f"{name}-passages", embedding_function=None),
-                self._client.get_collection(f"{name}-sentences", embedding_function=None))
+                self._client.get_collection(f"{name}-passages", embedding_function=None))
         except Exception as error:
             raise StoreUnavailableError("The search index cannot be opened.") from error
 

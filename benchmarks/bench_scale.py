@@ -1,22 +1,29 @@
 """Index scale: write throughput, query latency, load time, disk and memory at 10k / 100k passages.
 
-    python benchmarks/bench_scale.py [--sizes 10000,100000 | --quick] [--server] [--json]
+    python benchmarks/bench_scale.py [--sizes 10000,100000 | --quick] [--server] [--real 5000]
+                                     [--encoder sentence-transformers|onnx-int8] [--json]
 
 Passages are REAL text: the 5 seed documents of corpus/ plus distractors streamed from
 /work/shared/corpus-large/{be_laws_fr,nl_laws_markdown}.jsonl.gz through
 `assistant.documents.iter_corpus` and `assistant.chunking.chunk_document` (default params).
 
-Vectors: encoding 100k real passages does not fit a benchmark run on 2 cores, so
-- the seed passages and their sentences get REAL vectors from the product's encoder;
-- the distractor passages get SYNTHETIC vectors: normalize(0.8 * seed centroid + 0.6 * a
+Vectors: encoding 100k real passages (and their sentences) does not fit a benchmark run on
+2 cores, so
+- the seed passages and their sentences get REAL vectors from the chosen encoder;
+- the first `--real` distractors get REAL vectors too, passages and sentences, from the same
+  encoder. They are the hardest ones: every distractor passage that mentions renting,
+  housing or cooperatives (huur, woning, huisvest, bail, logement, loyer, coopérat...), then
+  the others in corpus order;
+- the remaining distractors get SYNTHETIC vectors: normalize(0.8 * seed centroid + 0.6 * a
   random unit vector), and up to 4 sentence vectors each, normalize(passage + 0.5 * random).
-They are computed once and cached in benchmarks/results/ (git-ignored). Synthetic vectors
-make the quality-at-scale figure a WEAK test: real distractors would be harder to ignore.
+Vectors are computed once and cached in benchmarks/results/ (git-ignored). The quality
+figure is reported with and without the distractors.
 
 Stores are written with `PassageStore.add` in batches inside a `LocalIndex` generation
-(or a `ServerIndex` one with --server) and published with a manifest, so `Pipeline.retriever`
-opens them like a real index. Query timings, load time and peak RSS are measured in a
-child process per index (the "serving process"). Every figure carries os.getloadavg().
+(or a `ServerIndex` one with --server), given their saved lexical index and published with a
+manifest, as `assistant ingest` does, so `Pipeline.retriever` opens them like a real index.
+Query timings, load time and peak RSS are measured in a child process per index (the
+"serving process"). Every figure carries os.getloadavg().
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import argparse
 import json
 import os
 import pickle
+import re
 import resource
 import shutil
 import socket
@@ -49,6 +57,8 @@ RESULTS = REPO / "benchmarks" / "results"
 PREFIX = "bench"
 BATCH = 1000
 SENTENCES_PER_DISTRACTOR = 4
+TOPICAL = re.compile(r"huur|woning|huisvest|\bbail|logement|loyer|locataire|bailleur|"
+                     r"coop[ée]rat|co[öo]perat", re.IGNORECASE)
 
 
 def log(*parts) -> None:
@@ -82,16 +92,17 @@ def seed_passages(chunking):
     return docs, [p for d in docs for p in chunk_document(d, chunking)]
 
 
-def seed_vectors(embedder, passages):
-    """Real vectors for the seed passages and their sentences (cached)."""
+def real_vectors(embedder, passages, name: str):
+    """Real vectors for passages and their sentences, as ingest computes them (cached)."""
     from assistant.chunking import embedding_texts
 
-    key = str(abs(hash(tuple(p.passage_id for p in passages))) % 10**12)
-    cache = RESULTS / f"seed_vectors_{embedder.name.replace(':', '_')}.pkl"
+    ids = [p.passage_id for p in passages]
+    cache = RESULTS / f"{name}_vectors_{embedder.name.replace(':', '_')}.pkl"
     if cache.exists():
         cached = pickle.loads(cache.read_bytes())
-        if cached["ids"] == [p.passage_id for p in passages]:
+        if cached["ids"] == ids:
             return cached["passages"], cached["sentences"]
+    started = time.perf_counter()
     texts, prow, srows = [], [], []
     for passage in passages:
         whole, sentences = embedding_texts(passage)
@@ -103,11 +114,13 @@ def seed_vectors(embedder, passages):
             if sentence:
                 texts.append(sentence)
         srows.append(rows)
-    vectors = embedder.embed_passages(texts)
+    vectors = np.concatenate([embedder.embed_passages(texts[i:i + 512])
+                              for i in range(0, len(texts), 512)]) if texts else np.zeros((0, 1))
     pvec = vectors[prow]
     svec = [[None if r is None else vectors[r] for r in rows] for rows in srows]
-    cache.write_bytes(pickle.dumps({"ids": [p.passage_id for p in passages], "key": key,
-                                    "passages": pvec, "sentences": svec}))
+    cache.write_bytes(pickle.dumps({"ids": ids, "passages": pvec, "sentences": svec}))
+    log(f"encoded {len(passages)} {name} passages + {len(texts) - len(passages)} sentences in "
+        f"{time.perf_counter() - started:.0f} s (load {load()})")
     return pvec, svec
 
 
@@ -147,17 +160,18 @@ def distractors(n: int, chunking):
     return passages, documents
 
 
-def distractor_vectors(n: int, centroid: np.ndarray) -> np.ndarray:
-    cache = RESULTS / f"distractor_vectors_{n}_{centroid.shape[0]}.npy"
-    if cache.exists():
-        return np.load(cache)
+def topical_first(passages):
+    """Distractors that talk about renting, housing or cooperatives first: the hardest ones."""
+    topical = [p for p in passages if TOPICAL.search(p.text)]
+    return topical + [p for p in passages if not TOPICAL.search(p.text)], len(topical)
+
+
+def synthetic_vectors(n: int, centroid: np.ndarray) -> np.ndarray:
     rng = np.random.default_rng(12345)
-    vectors = unit(0.8 * centroid + 0.6 * unit(rng.standard_normal((n, centroid.shape[0]))))
-    np.save(cache, vectors)
-    return vectors
+    return unit(0.8 * centroid + 0.6 * unit(rng.standard_normal((n, centroid.shape[0]))))
 
 
-def sentence_vectors_for(passages, vectors, seed: int):
+def synthetic_sentence_vectors(passages, vectors, seed: int):
     rng = np.random.default_rng(seed)
     out = []
     for passage, vector in zip(passages, vectors):
@@ -170,43 +184,53 @@ def sentence_vectors_for(passages, vectors, seed: int):
 
 # --------------------------------------------------------------------------- building
 
-def build(location, size: int, data, signature: dict) -> dict:
-    """Fill one generation through PassageStore.add in batches; publish it; time the writes."""
+def build(location, size: int, data: dict, signature: dict) -> dict:
+    """Fill one generation as ingest does (batched adds, saved lexical index, publish); time it."""
+    from assistant.lexical import SAVED_NAME, LexicalIndex
     from assistant.store import new_generation_name
 
-    seeds, seed_pvec, seed_svec, docs_seed, dist, dist_docs, dist_vec = data
+    seeds, dist = data["seeds"], data["distractors"]
     take = size - len(seeds)
+    real = min(take, len(data["real_passage_vectors"]))
     generation = new_generation_name()
     store = location.create(generation)
     write_seconds = 0.0
-    written = 0
+    sentences = 0
     started = time.perf_counter()
-    t = time.perf_counter()
-    store.add(seeds, seed_pvec, seed_svec)
-    write_seconds += time.perf_counter() - t
-    written += len(seeds)
-    for first in range(0, take, BATCH):
-        chunk = dist[first: min(take, first + BATCH)]
-        vec = dist_vec[first: first + len(chunk)]
-        svec = sentence_vectors_for(chunk, vec, seed=first)
+    batches = [(seeds, data["seed_passage_vectors"], data["seed_sentence_vectors"])]
+    batches += [(dist[i:min(real, i + BATCH)], data["real_passage_vectors"][i:min(real, i + BATCH)],
+                 data["real_sentence_vectors"][i:min(real, i + BATCH)]) for i in range(0, real, BATCH)]
+    for first in range(real, take, BATCH):
+        chunk = dist[first:min(take, first + BATCH)]
+        vectors = data["synthetic_vectors"][first - real:first - real + len(chunk)]
+        batches.append((chunk, vectors, None))
+    written = 0
+    for passages, vectors, sentence_rows in batches:
+        if sentence_rows is None:
+            sentence_rows = synthetic_sentence_vectors(passages, vectors, seed=written)
+        sentences += sum(row is not None for rows in sentence_rows for row in rows)
         t = time.perf_counter()
-        store.add(chunk, vec, svec)
+        store.add(passages, vectors, sentence_rows)
         write_seconds += time.perf_counter() - t
-        written += len(chunk)
-        if (first // BATCH) % 20 == 19:
+        written += len(passages)
+        if (written // BATCH) % 20 == 0 and written >= BATCH:
             log(f"  {written}/{size} written, {written / write_seconds:.0f} passages/s (load {load()})")
+    t = time.perf_counter()
+    LexicalIndex.build(store.iter_passages()).save(location.derived_dir(generation) / SAVED_NAME)
+    lexical_seconds = time.perf_counter() - t
     ids = {p.doc_id for p in dist[:take]}
-    documents = {**docs_seed, **{k: v for k, v in dist_docs.items() if k in ids}}
+    documents = {**data["seed_documents"],
+                 **{k: v for k, v in data["distractor_documents"].items() if k in ids}}
     manifest = {**signature, "created": datetime.now(timezone.utc).isoformat(),
                 "passages": size, "documents": documents,
-                "synthetic_distractor_vectors": True}
+                "real_distractor_vectors": real, "synthetic_distractor_vectors": take - real}
     count = store.count()
     location.publish(generation, manifest)
-    sentences = sum(min(SENTENCES_PER_DISTRACTOR, len(p.sentences)) for p in dist[:take]) + \
-        sum(1 for rows in seed_svec for r in rows if r is not None)
     return {"generation": generation, "passages": count, "sentence_vectors": sentences,
+            "real_vector_distractors": real, "synthetic_vector_distractors": take - real,
             "write_seconds": round(write_seconds, 2),
             "write_passages_per_s": round(written / write_seconds, 1),
+            "lexical_build_seconds": round(lexical_seconds, 2),
             "build_wall_seconds": round(time.perf_counter() - started, 2),
             "languages": _languages(seeds + dist[:take]), "load_after_write": load()}
 
@@ -244,17 +268,56 @@ class Timer:
         setattr(obj, name, timed)
 
 
+class HttpApi:
+    """`assistant serve`'s app (API only) under uvicorn on loopback; POST /api/ask over HTTP."""
+
+    def __init__(self, service) -> None:
+        import http.client
+        import threading
+
+        import uvicorn
+
+        from assistant.server import create_app
+
+        port = free_port()
+        config = uvicorn.Config(create_app(service.settings, service, with_ui=False),
+                                host="127.0.0.1", port=port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        threading.Thread(target=self.server.run, daemon=True).start()
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        deadline = time.time() + 120
+        while time.time() < deadline:  # 503 until the app has its model and index
+            try:
+                self.connection.request("GET", "/api/health")
+                response = self.connection.getresponse()
+                response.read()
+                if response.status == 200:
+                    return
+            except OSError:
+                self.connection.close()
+            time.sleep(0.1)
+        raise RuntimeError("the API did not become ready")
+
+    def ask(self, question: str) -> dict:
+        self.connection.request("POST", "/api/ask", body=json.dumps({"question": question}),
+                                headers={"Content-Type": "application/json"})
+        response = self.connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"/api/ask answered {response.status}: {body[:300]!r}")
+        return json.loads(body)
+
+
 def child(args) -> None:
     """The serving process: load the index, time queries, report peak RSS. JSON on stdout."""
-    import assistant.pipeline as pipeline_module
     from assistant.config import Settings
     from assistant.evaluation import first_relevant_rank, read_questions
-    from assistant.lexical import LexicalIndex
     from assistant.pipeline import Pipeline
     from assistant.service import Assistant
 
     out: dict = {"load_start": load()}
-    overrides = {"collection_prefix": PREFIX, "index_dir": Path(args.index_dir)}
+    overrides = {"collection_prefix": PREFIX, "index_dir": Path(args.index_dir),
+                 "encoder": args.encoder, "rate_limit": "100000/minute"}
     if args.server:
         host, port = args.server.split(":")
         overrides.update(chroma_mode="server", chroma_host=host, chroma_port=int(port))
@@ -264,34 +327,13 @@ def child(args) -> None:
     embedder = pipeline.embedder
     out["model_load_s"] = round(time.perf_counter() - t, 2)
 
-    split = {"read": 0.0, "index": 0.0}
-
-    def timed_lexical(passages):
-        def reading():
-            iterator = iter(passages)
-            while True:
-                t0 = time.perf_counter()
-                try:
-                    item = next(iterator)
-                except StopIteration:
-                    split["read"] += time.perf_counter() - t0
-                    return
-                split["read"] += time.perf_counter() - t0
-                yield item
-        t0 = time.perf_counter()
-        index = LexicalIndex(reading())
-        split["index"] = time.perf_counter() - t0 - split["read"]
-        return index
-
-    pipeline_module.LexicalIndex = timed_lexical
     t = time.perf_counter()
     retriever = pipeline.retriever
     out["retriever_load_s"] = round(time.perf_counter() - t, 2)
-    out["lexical_read_passages_s"] = round(split["read"], 2)
-    out["lexical_bm25_build_s"] = round(split["index"], 2)
     out["lexical_passages"] = len(retriever.lexical)
     out["load_after_index_load"] = load()
     service = Assistant(settings, pipeline=pipeline)
+    api = HttpApi(service)
 
     questions = read_questions(DEV)
     answerable = [q for q in questions if q.evidence and not q.unanswerable]
@@ -301,12 +343,11 @@ def child(args) -> None:
     timer.wrap(embedder, "embed_queries", "embed_query")
     timer.wrap(store, "query", "chroma_query")
     timer.wrap(store, "score", "chroma_get_lexical_only")
-    timer.wrap(store, "sentence_scores", "chroma_sentences_rerank")
     timer.wrap(retriever.lexical, "search", "bm25_search")
 
     for q in questions[:3]:  # warm-up
         retriever.search(q.q, k=5)
-        service.ask(q.q)
+        api.ask(q.q)
         store.query(embedder.embed_queries([q.q])[0], 5)
 
     # Interleaved per question, so load swings on the shared machine hit all three alike.
@@ -330,7 +371,7 @@ def child(args) -> None:
                 search_profile[key] = search_profile.get(key, 0.0) + value
             timer.totals = {}
             t = time.perf_counter()
-            service.ask(q.q)
+            api.ask(q.q)
             ask.append((time.perf_counter() - t) * 1000)
             for key, value in timer.totals.items():
                 ask_profile[key] = ask_profile.get(key, 0.0) + value
@@ -350,7 +391,7 @@ def child(args) -> None:
     prof["rest_python_fusion_rerank"] = round(sum(search) / n - sum(prof.values()), 2)
     out["search_profile_mean_ms"] = prof
     aprof = {k: round(v / n * 1000, 2) for k, v in ask_profile.items()}
-    aprof["rest_answering_refusal_python"] = round(sum(ask) / n - sum(aprof.values()), 2)
+    aprof["rest_answering_http_python"] = round(sum(ask) / n - sum(aprof.values()), 2)
     out["ask_profile_mean_ms"] = aprof
     out["load_after_queries"] = load()
 
@@ -366,8 +407,9 @@ def child(args) -> None:
     print("CHILD-JSON " + json.dumps(out), flush=True)
 
 
-def serve(index_dir: Path, repeat: int, server: str | None = None) -> dict:
-    cmd = [sys.executable, __file__, "--child", "--index-dir", str(index_dir), "--repeat", str(repeat)]
+def serve(index_dir: Path, repeat: int, encoder: str, server: str | None = None) -> dict:
+    cmd = [sys.executable, __file__, "--child", "--index-dir", str(index_dir), "--repeat", str(repeat),
+           "--encoder", encoder]
     if server:
         cmd += ["--server", server]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
@@ -415,6 +457,10 @@ def main() -> None:
     parser.add_argument("--server", nargs="?", const="start", default=None,
                         help="also time the 10k index on a `chroma run` server on loopback")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--real", type=int, default=5000,
+                        help="distractors with real vectors (encoded once, then cached)")
+    parser.add_argument("--encoder", default="sentence-transformers",
+                        choices=["sentence-transformers", "onnx-int8"])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the built indexes")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -431,11 +477,12 @@ def main() -> None:
     sizes = [2000, 10000] if args.quick else [int(s) for s in args.sizes.split(",")]
     RESULTS.mkdir(parents=True, exist_ok=True)
     report: dict = {"load_start": load(), "cpu_count": os.cpu_count(), "sizes": sizes,
-                    "vectors": "seed passages+sentences: real encoder vectors; distractors: "
+                    "vectors": f"seed passages+sentences and the first {args.real} distractors "
+                               "(topical first): real encoder vectors; other distractors: "
                                "SYNTHETIC normalize(0.8*seed centroid + 0.6*random unit), "
                                f"<= {SENTENCES_PER_DISTRACTOR} sentence vectors each near it",
                     "runs": {}}
-    base = Pipeline(Settings())
+    base = Pipeline(Settings(encoder=args.encoder))
     embedder = base.embedder
     chunking = base.chunking
     signature = index_signature(embedder, chunking)
@@ -463,7 +510,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-scale-", dir=RESULTS))
     try:
         seeds_index = work / "seeds"
-        product = Pipeline(Settings(collection_prefix=PREFIX, index_dir=seeds_index), embedder=embedder,
+        product = Pipeline(Settings(collection_prefix=PREFIX, index_dir=seeds_index,
+                                    encoder=args.encoder), embedder=embedder,
                            index_dir=seeds_index).ingest(SEEDS, rebuild=True, show_progress=False)
         report["product_ingest"] = {"passages": product.passages, "seconds": round(product.seconds, 2),
                                     "passages_per_s": round(product.passages_per_second, 1),
@@ -473,17 +521,27 @@ def main() -> None:
             f"(ratio {product.passages_per_second / raw:.3f}; it also embeds every sentence; load {load()})")
 
         docs, seeds = seed_passages(chunking)
-        seed_pvec, seed_svec = seed_vectors(embedder, seeds)
-        centroid = unit(seed_pvec.mean(axis=0))
+        seed_pvec, seed_svec = real_vectors(embedder, seeds, "seed")
         dist, dist_docs = distractors(max(sizes) - len(seeds), chunking)
-        dist_vec = distractor_vectors(len(dist), centroid)
-        docs_seed = {d.doc_id: {"hash": d.content_hash, "passages": sum(p.doc_id == d.doc_id for p in seeds),
-                                "source": d.source} for d in docs}
-        data = (seeds, seed_pvec, seed_svec, docs_seed, dist, dist_docs, dist_vec)
+        dist, topical = topical_first(dist)
+        real = min(args.real, len(dist))
+        log(f"{topical} topical distractors; encoding the first {real} (load {load()})")
+        real_pvec, real_svec = real_vectors(embedder, dist[:real], f"distractors_{real}")
+        data = {
+            "seeds": seeds, "seed_passage_vectors": seed_pvec, "seed_sentence_vectors": seed_svec,
+            "seed_documents": {d.doc_id: {"hash": d.content_hash, "source": d.source,
+                                          "passages": sum(p.doc_id == d.doc_id for p in seeds)}
+                               for d in docs},
+            "distractors": dist, "distractor_documents": dist_docs,
+            "real_passage_vectors": real_pvec, "real_sentence_vectors": real_svec,
+            "synthetic_vectors": synthetic_vectors(len(dist) - real, unit(seed_pvec.mean(axis=0))),
+        }
+        report["topical_distractors"] = topical
+        report["real_vector_distractors"] = real
 
         log(f"serving child on the 5-doc index (load {load()})")
         report["runs"]["seeds-embedded"] = {"passages": product.passages,
-                                            "serve": serve(seeds_index, args.repeat),
+                                            "serve": serve(seeds_index, args.repeat, args.encoder),
                                             "disk_mb": du_mb(seeds_index)}
         for size in sizes:
             folder = work / f"idx-{size}"
@@ -492,7 +550,7 @@ def main() -> None:
             built["disk_mb"] = du_mb(folder / built["generation"])
             log(f"  {built}")
             log(f"serving child on {size} (load {load()})")
-            built["serve"] = serve(folder, args.repeat)
+            built["serve"] = serve(folder, args.repeat, args.encoder)
             report["runs"][f"{size}-embedded"] = built
             if not args.keep:
                 shutil.rmtree(folder, ignore_errors=True)
@@ -505,7 +563,7 @@ def main() -> None:
                 log(f"building {size} passages on chroma server :{port} (load {load()})")
                 built = build(ServerIndex("127.0.0.1", port, PREFIX), size, data, signature)
                 built["disk_mb_server_db"] = du_mb(sfolder / "db")
-                built["serve"] = serve(work, args.repeat, server=f"127.0.0.1:{port}")
+                built["serve"] = serve(work, args.repeat, args.encoder, server=f"127.0.0.1:{port}")
                 report["runs"][f"{size}-server"] = built
             finally:
                 process.terminate()
@@ -526,7 +584,7 @@ def main() -> None:
 
 def print_report(r: dict) -> None:
     print(f"model {r['model']}; cpus {r['cpu_count']}; load start {r['load_start']} end {r['load_end']}")
-    print(f"VECTORS: {r['vectors']}")
+    print(f"VECTORS: {r['vectors']} ({r['topical_distractors']} topical distractors)")
     print(f"raw encoder {r['raw_encoder_passages_per_s']} passages/s (64 real 800-char passages; "
           f"load {r['load_after_raw_encoder']})")
     pi = r["product_ingest"]
@@ -540,19 +598,21 @@ def print_report(r: dict) -> None:
                   f"({run['sentence_vectors']} sentence vectors too; {run['write_seconds']} s; "
                   f"load {run['load_after_write']}); languages {run['languages']}")
         disk = run.get("disk_mb", run.get("disk_mb_server_db"))
-        print(f"  disk {disk} MB; model load {s['model_load_s']} s; retriever load {s['retriever_load_s']} s "
-              f"(read passages {s['lexical_read_passages_s']} s + BM25 build {s['lexical_bm25_build_s']} s; "
-              f"load {s['load_after_index_load']})")
+        lexical = f"; lexical index build {run['lexical_build_seconds']} s" if "lexical_build_seconds" in run else ""
+        print(f"  disk {disk} MB{lexical}; model load {s['model_load_s']} s; retriever load "
+              f"{s['retriever_load_s']} s (load {s['load_after_index_load']})")
         print(f"  ms p50/p95 over {s['queries_timed']} queries: floor {s['floor_ms']['p50']}/{s['floor_ms']['p95']}  "
               f"search {s['search_ms']['p50']}/{s['search_ms']['p95']} (x{s['search_over_floor_p50']})  "
-              f"ask {s['ask_ms']['p50']}/{s['ask_ms']['p95']} (x{s['ask_over_floor_p50']})  load {s['load_after_queries']}")
+              f"/api/ask {s['ask_ms']['p50']}/{s['ask_ms']['p95']} (x{s['ask_over_floor_p50']})  load {s['load_after_queries']}")
         print(f"  without the query embedding, ms p50/p95: floor {s['floor_no_embed_ms']['p50']}/"
               f"{s['floor_no_embed_ms']['p95']}  search {s['search_no_embed_ms']['p50']}/"
               f"{s['search_no_embed_ms']['p95']} (x{s['search_no_embed_over_floor_no_embed_p50']})")
         print(f"  search profile, mean ms/query: {s['search_profile_mean_ms']}")
-        print(f"  ask profile, mean ms/query: {s['ask_profile_mean_ms']}")
-        print(f"  quality hit@1 {s['quality']['hit@1']} hit@5 {s['quality']['hit@5']} "
-              f"({s['quality']['questions']} questions; synthetic distractors: weak test)")
+        print(f"  /api/ask profile, mean ms/query: {s['ask_profile_mean_ms']}")
+        real = f"{run['real_vector_distractors']} real-vector + {run['synthetic_vector_distractors']} " \
+               "synthetic-vector distractors" if "real_vector_distractors" in run else "no distractors"
+        print(f"  quality on {DEV.name}: hit@1 {s['quality']['hit@1']} hit@5 {s['quality']['hit@5']} "
+              f"({s['quality']['questions']} questions; {real})")
         print(f"  peak RSS serving process {s['peak_rss_mb_vmhwm']} MB (load end {s['load_end']})")
 
 

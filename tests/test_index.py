@@ -12,6 +12,7 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fakes import HashingEmbedder
 from filelock import FileLock
@@ -326,6 +327,39 @@ def test_retriever_refuses_an_index_built_with_another_model(index_env, corpus_d
     assert isinstance(caught.value, NotReadyError)
     # The matching model is served.
     assert index_env.pipeline(HashingEmbedder(name="fake:a")).retriever.search("wonen").hits
+
+
+def test_retriever_refuses_an_index_of_another_layout_version(index_env, corpus_dir,
+                                                              monkeypatch) -> None:
+    import assistant.pipeline
+
+    ingest(index_env, corpus_dir)
+    monkeypatch.setattr(assistant.pipeline, "MANIFEST_VERSION", assistant.pipeline.MANIFEST_VERSION + 1)
+    with pytest.raises(StoreUnavailableError) as caught:
+        index_env.pipeline().retriever  # noqa: B018
+    assert "another version" in str(caught.value) and "assistant ingest" in str(caught.value)
+
+
+def test_hits_carry_their_sentences_scored_against_the_question(index_env, corpus_dir) -> None:
+    """Sentence vectors are stored with their passage (float16): every hit, from the vector
+    query or from the lexical side, brings each non-heading sentence's cosine."""
+    from assistant.chunking import embedding_texts
+
+    fake = HashingEmbedder()
+    ingest(index_env, corpus_dir, fake)
+    chunked = {p.passage_id: p for d in documents(corpus_dir).values()
+               for p in chunk_document(d, PARAMS)}
+    question = "Welke steden bezocht de delegatie en wanneer?"
+    query = fake.embed_queries([question])[0]
+    hits = index_env.pipeline(fake).retriever.search(question, k=20).hits
+    assert len(hits) == 20
+    for hit in hits:
+        _, texts = embedding_texts(chunked[hit.passage.passage_id])
+        expected = [((start, end), float(fake.embed_passages([text])[0] @ query))
+                    for (start, end), text in zip(hit.passage.sentences, texts) if text]
+        got = [((s.start, s.end), s.cosine) for s in hit.sentences]
+        assert [span for span, _ in got] == [span for span, _ in expected]
+        assert np.allclose([c for _, c in got], [c for _, c in expected], atol=2e-3)
 
 
 def test_a_stale_reader_never_brings_a_discarded_generation_back(index_env, corpus_dir) -> None:
