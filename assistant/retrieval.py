@@ -21,7 +21,7 @@ from .language import detect_language
 from .lexical import LexicalIndex, normalize
 from .question import asks_for_number, has_number
 from .store import PassageStore
-from .types import Hit
+from .types import Hit, ScoredSentence
 
 
 @dataclass(frozen=True)
@@ -52,22 +52,39 @@ class Retriever:
     def search(self, question: str, k: int = 5, language: str | None = None) -> SearchResult:
         language = language or detect_language(question)
         vector = self.embedder.embed_queries([question])[0]
-        dense = {hit.passage.passage_id: hit for hit in self.store.query(vector, self.candidates)}
         lexical = normalize(self.lexical.search(question, language, self.candidates))
-        missing = [pid for pid in lexical if pid not in dense]
-        if missing:
-            dense.update(self._dense_scores(missing, vector))
-        fused = []
-        for pid, hit in dense.items():
-            same = hit.passage.meta.language == language  # stored with every passage
-            weight = self.weights.same_language if same else self.weights.cross_language
-            lex = lexical.get(pid, 0.0)
-            fused.append(replace(hit, score=hit.dense + weight * lex, lexical=lex))
-        fused.sort(key=lambda h: h.score, reverse=True)
-        reranked = self._rerank(fused, asks_for_number(question))
+        fused = {hit.passage.passage_id: self._fuse(hit, lexical, language)
+                 for hit in self.store.query(vector, self.candidates)}
+        missing = [pid for pid in lexical if pid not in fused]
+        wanted = self._worth_fetching(missing, fused, lexical, max(k, self.weights.rerank_depth))
+        for hit in self.store.score(wanted, vector) if wanted else ():
+            fused[hit.passage.passage_id] = self._fuse(hit, lexical, language)
+        ranked = sorted(fused.values(), key=lambda h: h.score, reverse=True)
+        reranked = self._rerank(ranked, vector, asks_for_number(question))
         return SearchResult(question, language, tuple(reranked[:k]))
 
-    def _rerank(self, fused: list[Hit], wants_number: bool) -> list[Hit]:
+    def _fuse(self, hit: Hit, lexical: dict[str, float], language: str) -> Hit:
+        same = hit.passage.meta.language == language  # stored with every passage
+        weight = self.weights.same_language if same else self.weights.cross_language
+        lex = lexical.get(hit.passage.passage_id, 0.0)
+        return replace(hit, score=hit.dense + weight * lex, lexical=lex)
+
+    def _worth_fetching(self, missing: list[str], fused: dict[str, Hit],
+                        lexical: dict[str, float], places: int) -> list[str]:
+        """Lexical-only candidates that could still reach the first `places`.
+
+        A passage outside the dense top-n has a cosine of at most the n-th one's, so its
+        fused score is at most that plus the largest lexical weight times its BM25 share; the
+        others cannot move the ranking and fetching them (a Chroma `get`) is wasted.
+        """
+        if not missing or len(fused) < places:
+            return missing
+        ceiling = min(hit.dense for hit in fused.values())
+        cutoff = sorted((hit.score for hit in fused.values()), reverse=True)[places - 1]
+        weight = max(self.weights.same_language, self.weights.cross_language)
+        return [pid for pid in missing if ceiling + weight * lexical[pid] >= cutoff]
+
+    def _rerank(self, fused: list[Hit], vector: np.ndarray, wants_number: bool) -> list[Hit]:
         """Blend in each candidate's best sentence; the lexical part of the score is kept.
 
         A "when / how many" question is answered by a date or a count: a passage without a
@@ -77,14 +94,22 @@ class Retriever:
         share = self.weights.best_sentence
         reranked = []
         for hit in fused[:depth]:
-            best = max((s.cosine for s in hit.sentences), default=hit.dense)
+            sentences = scored_sentences(hit, vector)
+            best = max((s.cosine for s in sentences), default=hit.dense)
             score = hit.score + share * (best - hit.dense)
             if wants_number and not has_number(hit.passage.text):
                 score -= self.weights.number_penalty
-            reranked.append(replace(hit, score=score))
+            reranked.append(replace(hit, score=score, sentences=sentences))
         reranked.sort(key=lambda h: h.score, reverse=True)
         return reranked + fused[depth:]
 
-    def _dense_scores(self, passage_ids: list[str], vector: np.ndarray) -> dict[str, Hit]:
-        """Lexical-only candidates still get a true cosine, so both scales stay comparable."""
-        return {hit.passage.passage_id: hit for hit in self.store.score(passage_ids, vector)}
+
+def scored_sentences(hit: Hit, vector: np.ndarray) -> tuple[ScoredSentence, ...]:
+    """The passage's sentences that have a vector, with their cosine to the question."""
+    if hit.sentence_vectors is None:
+        return ()
+    cosines = hit.sentence_vectors.astype(np.float32) @ vector
+    has_vector = hit.sentence_vectors.any(axis=1)
+    return tuple(ScoredSentence(start, end, float(cosine))
+                 for (start, end), cosine, present in zip(hit.passage.sentences, cosines, has_vector)
+                 if present)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class DocumentMeta:
@@ -95,6 +97,9 @@ class Hit:
     dense: float = 0.0
     lexical: float = 0.0
     sentences: tuple[ScoredSentence, ...] = ()
+    # One row per `passage.sentences` (zeros: no vector, a heading); scored into
+    # `sentences` only for the candidates that reach the rerank.
+    sentence_vectors: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

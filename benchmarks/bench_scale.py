@@ -101,7 +101,7 @@ def real_vectors(embedder, passages, name: str):
     if cache.exists():
         cached = pickle.loads(cache.read_bytes())
         if cached["ids"] == ids:
-            return cached["passages"], cached["sentences"]
+            return cached["passages"], cached["sentences"], cached.get("timing")
     started = time.perf_counter()
     texts, prow, srows = [], [], []
     for passage in passages:
@@ -116,12 +116,17 @@ def real_vectors(embedder, passages, name: str):
         srows.append(rows)
     vectors = np.concatenate([embedder.embed_passages(texts[i:i + 512])
                               for i in range(0, len(texts), 512)]) if texts else np.zeros((0, 1))
+    seconds = time.perf_counter() - started
     pvec = vectors[prow]
     svec = [[None if r is None else vectors[r] for r in rows] for rows in srows]
-    cache.write_bytes(pickle.dumps({"ids": ids, "passages": pvec, "sentences": svec}))
-    log(f"encoded {len(passages)} {name} passages + {len(texts) - len(passages)} sentences in "
-        f"{time.perf_counter() - started:.0f} s (load {load()})")
-    return pvec, svec
+    # What ingest's encoder work costs on these passages (it embeds passages + sentences).
+    timing = {"passages": len(passages), "sentences": len(texts) - len(passages),
+              "seconds": round(seconds, 1), "passages_per_s": round(len(passages) / seconds, 2),
+              "load": load(), "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    cache.write_bytes(pickle.dumps({"ids": ids, "passages": pvec, "sentences": svec,
+                                    "timing": timing}))
+    log(f"encoded {name}: {timing}")
+    return pvec, svec, timing
 
 
 def distractors(n: int, chunking):
@@ -521,12 +526,13 @@ def main() -> None:
             f"(ratio {product.passages_per_second / raw:.3f}; it also embeds every sentence; load {load()})")
 
         docs, seeds = seed_passages(chunking)
-        seed_pvec, seed_svec = real_vectors(embedder, seeds, "seed")
+        seed_pvec, seed_svec, _ = real_vectors(embedder, seeds, "seed")
         dist, dist_docs = distractors(max(sizes) - len(seeds), chunking)
         dist, topical = topical_first(dist)
         real = min(args.real, len(dist))
         log(f"{topical} topical distractors; encoding the first {real} (load {load()})")
-        real_pvec, real_svec = real_vectors(embedder, dist[:real], f"distractors_{real}")
+        real_pvec, real_svec, timing = real_vectors(embedder, dist[:real], f"distractors_{real}")
+        report["real_distractor_encoding"] = timing
         data = {
             "seeds": seeds, "seed_passage_vectors": seed_pvec, "seed_sentence_vectors": seed_svec,
             "seed_documents": {d.doc_id: {"hash": d.content_hash, "source": d.source,
@@ -587,6 +593,10 @@ def print_report(r: dict) -> None:
     print(f"VECTORS: {r['vectors']} ({r['topical_distractors']} topical distractors)")
     print(f"raw encoder {r['raw_encoder_passages_per_s']} passages/s (64 real 800-char passages; "
           f"load {r['load_after_raw_encoder']})")
+    if r.get("real_distractor_encoding"):
+        t = r["real_distractor_encoding"]
+        print(f"encoding real distractors as ingest does ({t['passages']} passages + {t['sentences']} "
+              f"sentences): {t['passages_per_s']} passages/s, {t['seconds']} s (load {t['load']}, {t['when']})")
     pi = r["product_ingest"]
     print(f"product ingest (5 seed docs, {pi['passages']} passages, passage+sentence vectors): "
           f"{pi['passages_per_s']} passages/s, product/raw {pi['ratio_product_over_raw']} (load {pi['load']})")
