@@ -567,20 +567,26 @@ def main() -> None:
             process, port = start_chroma(sfolder)
             try:
                 log(f"building {size} passages on chroma server :{port} (load {load()})")
-                built = build(ServerIndex("127.0.0.1", port, PREFIX), size, data, signature)
+                built = build(ServerIndex("127.0.0.1", port, PREFIX, cache_dir=work / "server-cache"),
+                              size, data, signature)
                 built["disk_mb_server_db"] = du_mb(sfolder / "db")
-                built["serve"] = serve(work, args.repeat, args.encoder, server=f"127.0.0.1:{port}")
+                # A replica on another folder: its first load builds the lexical index.
+                built["serve"] = serve(work / "replica", args.repeat, args.encoder,
+                                       server=f"127.0.0.1:{port}")
                 report["runs"][f"{size}-server"] = built
             finally:
                 process.terminate()
                 process.wait(timeout=30)
+    except BaseException as error:
+        report["error"] = repr(error)  # what was measured so far is still saved
+        raise
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    report["load_end"] = load()
-    saved = RESULTS / time.strftime("bench_scale-%Y%m%d-%H%M%S.json")
-    saved.write_text(json.dumps(report, indent=1))
-    log(f"saved {saved}")
+        report["load_end"] = load()
+        saved = RESULTS / time.strftime("bench_scale-%Y%m%d-%H%M%S.json")
+        saved.write_text(json.dumps(report, indent=1))
+        log(f"saved {saved}")
 
     if args.json:
         print(json.dumps(report))
