@@ -10,10 +10,12 @@ generation live.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
@@ -90,26 +92,36 @@ class _Run:
     def flush(self) -> None:
         if not self.pending:
             return
-        # Passages and their sentences go through the encoder together: one call, full batches.
-        texts: list[str] = []
-        passage_rows: list[int] = []
-        sentence_rows: list[list[int | None]] = []  # None: a heading, stored without a vector
-        for passage in self.pending:
-            whole, sentences = embedding_texts(passage)
-            passage_rows.append(len(texts))
-            texts.append(whole)
-            rows: list[int | None] = []
-            for sentence in sentences:
-                rows.append(len(texts) if sentence else None)
-                if sentence:
-                    texts.append(sentence)
-            sentence_rows.append(rows)
-        vectors = self.embedder.embed_passages(texts)
+        vectors, sentence_vectors = embed_passages_and_sentences(self.embedder, self.pending)
         self.embedded += len(self.pending)
         self.bar.set_postfix(passages=self.embedded, refresh=False)
-        self.target().add(self.pending, vectors[passage_rows],
-                          [[None if r is None else vectors[r] for r in rows] for rows in sentence_rows])
+        self.target().add(self.pending, vectors, sentence_vectors)
         self.pending = []
+
+
+def embed_passages_and_sentences(
+    embedder: Embedder, passages: Sequence[Passage],
+) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+    """Each passage's vector, and one per sentence (None for a heading: no vector).
+
+    Passages and their sentences go through the encoder together: one call, full batches.
+    """
+    texts: list[str] = []
+    passage_rows: list[int] = []
+    sentence_rows: list[list[int | None]] = []
+    for passage in passages:
+        whole, sentences = embedding_texts(passage)
+        passage_rows.append(len(texts))
+        texts.append(whole)
+        rows: list[int | None] = []
+        for sentence in sentences:
+            rows.append(len(texts) if sentence else None)
+            if sentence:
+                texts.append(sentence)
+        sentence_rows.append(rows)
+    vectors = embedder.embed_passages(texts)
+    return vectors[passage_rows], [[None if r is None else vectors[r] for r in rows]
+                                   for rows in sentence_rows]
 
 
 def _entry(document: Document, passages: int) -> dict:

@@ -94,7 +94,7 @@ def seed_passages(chunking):
 
 def real_vectors(embedder, passages, name: str):
     """Real vectors for passages and their sentences, as ingest computes them (cached)."""
-    from assistant.chunking import embedding_texts
+    from assistant.ingest import embed_passages_and_sentences
 
     ids = [p.passage_id for p in passages]
     cache = RESULTS / f"{name}_vectors_{embedder.name.replace(':', '_')}.pkl"
@@ -103,24 +103,11 @@ def real_vectors(embedder, passages, name: str):
         if cached["ids"] == ids:
             return cached["passages"], cached["sentences"], cached.get("timing")
     started = time.perf_counter()
-    texts, prow, srows = [], [], []
-    for passage in passages:
-        whole, sentences = embedding_texts(passage)
-        prow.append(len(texts))
-        texts.append(whole)
-        rows = []
-        for sentence in sentences:
-            rows.append(len(texts) if sentence else None)
-            if sentence:
-                texts.append(sentence)
-        srows.append(rows)
-    vectors = np.concatenate([embedder.embed_passages(texts[i:i + 512])
-                              for i in range(0, len(texts), 512)]) if texts else np.zeros((0, 1))
+    pvec, svec = embed_passages_and_sentences(embedder, passages)
     seconds = time.perf_counter() - started
-    pvec = vectors[prow]
-    svec = [[None if r is None else vectors[r] for r in rows] for rows in srows]
+    sentences = sum(row is not None for rows in svec for row in rows)
     # What ingest's encoder work costs on these passages (it embeds passages + sentences).
-    timing = {"passages": len(passages), "sentences": len(texts) - len(passages),
+    timing = {"passages": len(passages), "sentences": sentences,
               "seconds": round(seconds, 1), "passages_per_s": round(len(passages) / seconds, 2),
               "load": load(), "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     cache.write_bytes(pickle.dumps({"ids": ids, "passages": pvec, "sentences": svec,
