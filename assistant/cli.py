@@ -24,13 +24,9 @@ def _hit_json(hit: Hit) -> dict:
 
 
 def cmd_prepare(args, settings: Settings) -> int:
-    from .model_prep import prepare_model
+    from .embedding import prepare_encoder
 
-    print(f"model ready in {prepare_model(settings.cache_dir, force=args.force)}")
-    if settings.encoder == "onnx-int8":
-        from .onnx_encoder import prepare_onnx
-
-        print(f"fast encoder ready in {prepare_onnx(settings.cache_dir, force=args.force)}")
+    print(f"encoder {settings.encoder} ready in {prepare_encoder(settings, force=args.force)}")
     return 0
 
 
@@ -83,26 +79,37 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
+    from .evaluation import CONVERSATIONS, respond_to
+
     questions = read_questions(args.file)
-    service = Assistant(settings.model_copy(update={"top_k": args.k}),
-                        Pipeline(settings, index_dir=args.index))
+    pipeline = Pipeline(settings, index_dir=args.index)
+    service = Assistant(settings.model_copy(update={"top_k": args.k}), pipeline)
+    out = sys.stderr if args.json else sys.stdout
+    # Figures compare only between runs of the same encoder over the same index.
+    print(f"encoder {pipeline.embedder.name}, index {pipeline.location.generation() or 'none'}",
+          file=out, flush=True)
     ranks, outcomes = [], []
     for question in questions:
-        answer, result = service.respond(question.q)
+        answer, result = respond_to(service, question)
         grounded = any(supports(c.passage.text, question.evidence) for c in answer.citations)
         outcomes.append((question, answer.refused, grounded))
         if not question.unanswerable:
-            ranks.append((question.lang, first_relevant_rank(result.hits, question.evidence)))
+            ranks.append((question.groups, first_relevant_rank(result.hits, question.evidence)))
         if args.json:
             print(json.dumps({"id": question.id, "lang": question.lang,
                               "hits": [_hit_json(h) for h in result.hits],
                               "answer": answer.text, "refused": answer.refused,
-                              "citations": [citation_json(c) for c in answer.citations]},
+                              "citations": [citation_json(c) for c in answer.citations],
+                              "history": list(question.history),
+                              "standalone_question": answer.standalone_question},
                              ensure_ascii=False), flush=True)
-    out = sys.stderr if args.json else sys.stdout
+    conversations = sum(1 for q in questions if q.history)
+    rows = f", {conversations} of them a conversation's last turn (row {CONVERSATIONS!r})" \
+        if conversations else ""
+    print(f"{len(questions)} questions from {args.file}{rows}; 95% bootstrap intervals", file=out)
     if ranks:
         print(format_table(retrieval_metrics(ranks, args.k), args.k,
-                           title=f"{len(ranks)} answerable questions from {args.file}"), file=out)
+                           title=f"{len(ranks)} answerable questions"), file=out)
     print(format_answers(outcomes), file=out)
     return 0
 
@@ -134,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--index", type=Path, default=None)
     ask.set_defaults(run=cmd_ask)
 
-    evaluate = sub.add_parser("eval", help="hit@1, hit@k and MRR on an eval file")
+    evaluate = sub.add_parser("eval", help="hit@1, hit@k, MRR, grounded and refused shares, "
+                              "with 95%% intervals, on a file of questions or conversations")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--k", type=int, default=None)
     evaluate.add_argument("--json", action="store_true", help="JSON Lines per question on stdout")
