@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from .messages import DEFAULT_REFERRALS
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +25,11 @@ def _default_cache() -> Path:
     return Path(base) / "housing-assistant"
 
 
+Encoder = Literal["embeddinggemma", "e5-small", "e5-small-onnx-int8"]
+# Names of the e5-small engines before EmbeddingGemma arrived; still accepted.
+_ENCODER_ALIASES = {"sentence-transformers": "e5-small", "onnx-int8": "e5-small-onnx-int8"}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid")
 
@@ -36,12 +41,17 @@ class Settings(BaseSettings):
     )
 
     # --- embedding
-    encoder: Literal["sentence-transformers", "onnx-int8"] = Field(
-        "sentence-transformers", description="Engine that embeds passages and queries."
+    encoder: Encoder = Field(
+        "e5-small",
+        description="Model that embeds passages and queries: embeddinggemma (EmbeddingGemma-300M, "
+                    "best answers), e5-small (multilingual-e5-small, ~4x faster) or "
+                    "e5-small-onnx-int8 (its int8 engine). sentence-transformers and onnx-int8 "
+                    "are the older names of the two e5-small choices.",
     )
     model_path: Path | None = Field(
         None,
-        description="A sentence-transformers folder to use instead of the prepared e5-small.",
+        description="A sentence-transformers folder to use instead of the prepared encoder; "
+                    "its own query/document prompts are used.",
     )
     embed_batch_size: int = Field(32, ge=1, description="Passages per encoder call.")
 
@@ -101,6 +111,11 @@ class Settings(BaseSettings):
     feedback_store_questions: bool = Field(
         False, description="Also store the question text with feedback (off: privacy)."
     )
+
+    @field_validator("encoder", mode="before")
+    @classmethod
+    def _encoder_alias(cls, value: object) -> object:
+        return _ENCODER_ALIASES.get(value, value) if isinstance(value, str) else value
 
 
 @lru_cache(maxsize=1)

@@ -50,7 +50,8 @@ class IngestReport:
 def index_signature(embedder: Embedder, params: ChunkingParams) -> dict:
     """Everything that makes vectors comparable; any difference forces a full rebuild."""
     return {"version": MANIFEST_VERSION, "model": embedder.name, "dim": embedder.dim,
-            "chunking": params.as_dict(), "embedding_text": EMBEDDING_TEXT}
+            "chunking": params.as_dict(),
+            "embedding_text": getattr(embedder, "embedding_text", EMBEDDING_TEXT)}
 
 
 @dataclass
@@ -104,8 +105,12 @@ def embed_passages_and_sentences(
 ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
     """Each passage's vector, and one per sentence (None for a heading: no vector).
 
-    Passages and their sentences go through the encoder together: one call, full batches.
+    An embedder that can pools the sentences from the passage's own pass; for the others,
+    passages and their sentence texts go through the encoder together: one call, full batches.
     """
+    if hasattr(embedder, "embed_with_sentences"):
+        headings = [{i for i, text in enumerate(embedding_texts(p)[1]) if not text} for p in passages]
+        return embedder.embed_with_sentences(passages, headings)
     texts: list[str] = []
     passage_rows: list[int] = []
     sentence_rows: list[list[int | None]] = []

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import struct
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -23,13 +21,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
-from filelock import FileLock
 from safetensors.numpy import save_file
 from tqdm import tqdm
 
 from .config import Settings
 from .embedding import PASSAGE_PROMPT, QUERY_PROMPT
 from .errors import ModelNotPreparedError
+from .model_cache import build_once
 
 MODEL_NAME = "multilingual-e5-small"
 MIN_COSINE = 0.999
@@ -327,24 +325,8 @@ def prepared_model_dir(cache_dir: Path) -> Path:
 
 def prepare_model(cache_dir: Path, *, force: bool = False) -> Path:
     """Build and verify the model folder once; later calls return it at once."""
-    cache_dir = Path(cache_dir)
-    target = cache_dir / MODEL_NAME
-    if not force and (target / MARKER).is_file():
-        return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    # One builder at a time (e.g. `make run` and the tests); the others wait and reuse its folder.
-    with FileLock(str(cache_dir / f".{MODEL_NAME}.lock")):
-        if not force and (target / MARKER).is_file():
-            return target
-        _remove_leftovers(cache_dir)
-        staging = Path(tempfile.mkdtemp(prefix=f".{MODEL_NAME}.building-", dir=cache_dir))
-        staging.chmod(0o755)
-        try:
-            _build_verified(staging)
-            _swap_into_place(staging, target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return target
+    return build_once(cache_dir, MODEL_NAME, lambda folder: (folder / MARKER).is_file(),
+                      _build_verified, force=force)
 
 
 def _build_verified(staging: Path) -> None:
@@ -366,22 +348,6 @@ def _build_verified(staging: Path) -> None:
             "cosines": results,
         },
     )
-
-
-def _swap_into_place(staging: Path, target: Path) -> None:
-    """A rename is atomic, so `target` is never half-built; an old folder is moved aside first."""
-    if target.exists():
-        old = target.with_name(f".{MODEL_NAME}.old-{os.getpid()}")
-        target.rename(old)
-        shutil.rmtree(old, ignore_errors=True)
-    staging.rename(target)
-
-
-def _remove_leftovers(cache_dir: Path) -> None:
-    """Folders of builds that crashed (about 500 MB each); only called under the lock."""
-    for stale in cache_dir.glob(f".{MODEL_NAME}.*-*"):
-        if stale.is_dir():
-            shutil.rmtree(stale, ignore_errors=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

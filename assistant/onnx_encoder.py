@@ -35,7 +35,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -48,6 +47,7 @@ import numpy as np
 from .config import Settings
 from .embedding import PASSAGE_PROMPT, QUERY_PROMPT
 from .errors import ModelNotPreparedError
+from .model_cache import build_once
 from .model_prep import MODEL_NAME
 
 ONNX_DIR_NAME = f"{MODEL_NAME}-onnx-int8"
@@ -585,34 +585,13 @@ def _build_verified(staging: Path, model_dir: Path) -> None:
 
 def prepare_onnx(cache_dir: Path, *, force: bool = False) -> Path:
     """Build, verify and install the int8 folder once; later calls return it at once."""
-    from filelock import FileLock
-
     from .model_prep import prepare_model
 
-    cache_dir = Path(cache_dir)
-    target = cache_dir / ONNX_DIR_NAME
-    if not force and _is_current(target):
-        return target
+    if not force and _is_current(Path(cache_dir) / ONNX_DIR_NAME):
+        return Path(cache_dir) / ONNX_DIR_NAME
     model_dir = prepare_model(cache_dir)
-    # One builder at a time; the others wait and then reuse its folder.
-    with FileLock(str(cache_dir / f".{ONNX_DIR_NAME}.lock")):
-        if not force and _is_current(target):
-            return target
-        for stale in cache_dir.glob(f".{ONNX_DIR_NAME}.*-*"):  # crashed builds
-            if stale.is_dir():
-                shutil.rmtree(stale, ignore_errors=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{ONNX_DIR_NAME}.building-", dir=cache_dir))
-        staging.chmod(0o755)
-        try:
-            _build_verified(staging, model_dir)
-            if target.exists():  # a rename is atomic: the old folder is moved aside first
-                old = target.with_name(f".{ONNX_DIR_NAME}.old-{os.getpid()}")
-                target.rename(old)
-                shutil.rmtree(old, ignore_errors=True)
-            staging.rename(target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return target
+    return build_once(cache_dir, ONNX_DIR_NAME, _is_current,
+                      lambda staging: _build_verified(staging, model_dir), force=force)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
