@@ -16,6 +16,7 @@ from .chunking import is_heading
 from .citations import number_citations
 from .lexical import tokenize
 from .question import asks_for_number, has_number
+from .short_answer import short_answer
 from .messages import language_name, say
 from .types import Citation, Hit, Passage
 
@@ -89,10 +90,18 @@ class ExtractiveAnswerer:
         # Read in document order within a passage, passages in rank order.
         return sorted(chosen, key=lambda s: (s.rank, s.start))
 
-    def compose(self, language: str, chosen: list[Sentence]) -> tuple[str, tuple[Citation, ...]]:
+    def compose(self, language: str, chosen: list[Sentence],
+                question: str = "") -> tuple[str, tuple[Citation, ...]]:
+        """The quotes, opened by the fact asked for in the asker's language when a quote holds
+        it in language-neutral form (short_answer.py): "Amsterdam et Eindhoven [1]"."""
         citations = number_citations((s.passage, s.start, s.end) for s in chosen)
         number = {c.passage.passage_id: c.n for c in citations}
-        lines = [say("framing", language)]
+        lines = []
+        fact = next(((line, s) for s in chosen if question and (line := short_answer(
+            question, language, s.text, s.passage.meta.language or language))), None)
+        if fact:
+            lines.append(f"{fact[0]} [{number[fact[1].passage.passage_id]}]")
+        lines.append(say("framing", language))
         lines += [f"“{' '.join(s.text.split())}” [{number[s.passage.passage_id]}]" for s in chosen]
         sources = sorted({s.passage.meta.language for s in chosen} - {language, ""})
         if sources:

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
 
     # --- embedding
     encoder: Encoder = Field(
-        "e5-small",
+        "embeddinggemma",
         description="Model that embeds passages and queries: embeddinggemma (EmbeddingGemma-300M, "
                     "best answers), e5-small (multilingual-e5-small, ~4x faster) or "
                     "e5-small-onnx-int8 (its int8 engine). sentence-transformers and onnx-int8 "

@@ -57,6 +57,7 @@ class SentenceTransformerEmbedder:
 
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self._batch_size = batch_size
+        self.path = path
         self.name = f"st:{path.name}"
         self.dim = int(self._model.get_embedding_dimension())
         self.query_prompt, self.document_prompt = folder_prompts(self._model.prompts)

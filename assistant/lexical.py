@@ -121,6 +121,16 @@ class LexicalIndex:
         return [(self.ids[int(i)], float(scores[i])) for i in top if scores[i] > 0]
 
 
+    def unknown_share(self, question: str, language: str) -> float:
+        """Share of the question's terms that no passage uses: the knowledge base's vocabulary
+        lacks what is asked (a rent-law question's "huurwaarborg", "opzegtermijn")."""
+        terms = tokenize(question, language)
+        if not terms or self._bm25 is None:
+            return 1.0 if terms else 0.0
+        vocabulary = self._bm25.vocab_dict
+        return sum(term not in vocabulary for term in terms) / len(terms)
+
+
 def open_lexical(folder: Path, passages: Callable[[], Iterable[Passage]]) -> LexicalIndex:
     """The saved index of a generation, or one built from its passages and saved there.
 

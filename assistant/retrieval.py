@@ -38,6 +38,8 @@ class SearchResult:
     question: str
     language: str
     hits: tuple[Hit, ...]
+    # Share of the question's terms absent from the whole index (lexical.unknown_share).
+    unknown_words: float = 0.0
 
 
 class Retriever:
@@ -61,7 +63,8 @@ class Retriever:
             fused[hit.passage.passage_id] = self._fuse(hit, lexical, language)
         ranked = sorted(fused.values(), key=lambda h: h.score, reverse=True)
         reranked = self._rerank(ranked, vector, asks_for_number(question))
-        return SearchResult(question, language, tuple(reranked[:k]))
+        return SearchResult(question, language, tuple(reranked[:k]),
+                            self.lexical.unknown_share(question, language))
 
     def _fuse(self, hit: Hit, lexical: dict[str, float], language: str) -> Hit:
         same = hit.passage.meta.language == language  # stored with every passage

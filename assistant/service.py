@@ -10,7 +10,7 @@ from functools import cached_property
 from .answer import ExtractiveAnswerer, Sentence
 from .config import Settings
 from .errors import InputError, TooLargeError, UpstreamError
-from .followup import standalone_question
+from .followup import new_constraints, standalone_question, unsupported_constraints
 from .language import detect_language
 from .llm import LLMAnswerer
 from .messages import say
@@ -34,7 +34,7 @@ class Assistant:
 
     @cached_property
     def policy(self) -> RefusalPolicy:
-        return RefusalPolicy()
+        return RefusalPolicy.for_encoder(self.pipeline.embedder.name)
 
     @cached_property
     def llm(self) -> LLMAnswerer | None:  # None unless settings.llm_base_url is set
@@ -72,7 +72,7 @@ class Assistant:
         history = tuple(history)[-self.settings.max_history_turns :]
         language = language if language in LANGUAGES else detect_language(question)
         standalone = standalone_question(question, history)
-        result, scored, evidence = self._gather(standalone, language)
+        result, scored, evidence = self._gather_follow_up(question, history, standalone, language)
         if evidence.refused:
             referral = referral_for(question, language, self.settings.referrals)
             yield Answer(question, language, say("refusal", language, referral=referral),
@@ -84,7 +84,7 @@ class Assistant:
                 yield Answer(question, language, verified[0], refused=False, citations=verified[1],
                              standalone_question=standalone), result
                 return
-        text, citations = self.answerer.compose(language, self.answerer.select(scored))
+        text, citations = self.answerer.compose(language, self.answerer.select(scored), question)
         yield Answer(question, language, text, refused=False, citations=citations,
                      standalone_question=standalone), result
 
@@ -106,15 +106,33 @@ class Assistant:
             log.warning("LLM answer had no sentence citing a given passage; using the extractive answer")
         return verified
 
-    def evidence(self, question: str, language: str | None = None) -> Evidence:
-        """The features behind the refusal decision (used to calibrate it)."""
+    def evidence(self, question: str, history: Sequence[Turn] = (),
+                 language: str | None = None) -> Evidence:
+        """The features behind the refusal decision, as `respond` sees them (to fit it)."""
         question = self.check_question(question, language)
-        return self._gather(question, language or detect_language(question))[2]
+        language = language if language in LANGUAGES else detect_language(question)
+        standalone = standalone_question(question, tuple(history)[-self.settings.max_history_turns :])
+        return self._gather(standalone, language)[2]
 
     def _gather(self, question: str, language: str) -> tuple[SearchResult, list[Sentence], Evidence]:
         result = self.pipeline.search(question, k=self.settings.top_k, language=language)
         scored = self.answerer.score(question, language, self.answerer.candidates(result.hits))
         return result, scored, self.policy.assess(result, scored, language)
+
+    def _gather_follow_up(self, question: str, history: Sequence[Turn], standalone: str,
+                          language: str) -> tuple[SearchResult, list[Sentence], Evidence]:
+        """`_gather` for the standalone question, refused as well when a follow-up adds a
+        place or name ("En in Brussel?") that the passage it would be answered from does not
+        mention: the previous turn's answer is no answer to it. (Any of the top passages
+        is not enough: the new word itself pulls in passages that merely name it.)"""
+        result, scored, evidence = self._gather(standalone, language)
+        source = scored[0].passage if scored else None
+        text = f"{source.meta.title} {source.text}" if source else ""
+        missing = unsupported_constraints(new_constraints(question, history), text)
+        if missing and not evidence.refused:
+            evidence = Evidence({**evidence.features, "unsupported_constraints": float(len(missing))},
+                                refused=True)
+        return result, scored, evidence
 
     def stream(self, question: str, history: Sequence[Turn] = (),
                language: str | None = None) -> Iterator[str | Answer]:

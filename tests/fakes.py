@@ -35,3 +35,18 @@ class HashingEmbedder:
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return np.stack([self._vector(t) for t in texts])
+
+
+class FixedPolicy:
+    """Refusal decision double: answers questions in the languages given, refuses the rest.
+
+    The fitted decision reads the real encoder's cosines; the hashing embedder's sit on
+    another scale, so tests of other behaviour fix the decision instead."""
+
+    def __init__(self, answer: Sequence[str] = ("nl", "fr", "en")) -> None:
+        self.answer = tuple(answer)
+
+    def assess(self, result, scored, language: str):
+        from assistant.refusal import Evidence
+
+        return Evidence({}, refused=not scored or language not in self.answer)

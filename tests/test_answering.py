@@ -31,10 +31,20 @@ def test_french_question_is_answered_in_french_from_a_dutch_document(service):
     answer = service.ask("Quelles villes néerlandaises ont participé à NETCO ?")
     assert not answer.refused
     assert answer.language == "fr"
-    assert answer.text.startswith("Voici ce que disent")
+    short, framing, *_ = answer.text.split("\n\n")
+    assert short == "Amsterdam et Eindhoven [1]"  # the fact first, in French, cited
+    assert framing.startswith("Voici ce que disent")
     assert "néerlandais" in answer.text  # the quotes' language is named
     assert any("Amsterdam en Eindhoven" in c.quote for c in answer.citations)
     assert all(c.passage.meta.language == "nl" for c in answer.citations)
+
+
+@pytest.mark.model
+def test_a_when_question_opens_with_the_dates_in_the_askers_language(service):
+    answer = service.ask("Quand le projet NETCO s'est-il déroulé ?")
+    assert not answer.refused
+    assert answer.text.split("\n\n")[0] == "de mai 2022 à avril 2024 [1]"
+    assert "van mei 2022 tot april 2024" in answer.citations[0].quote  # the verbatim source
 
 
 @pytest.mark.model
@@ -42,7 +52,7 @@ def test_every_statement_is_cited_and_every_quote_is_verbatim(service):
     answer = service.ask("Wanneer vindt de Transitie Pressure Cooker plaats?")
     numbers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
     assert numbers and sorted(set(numbers)) == list(range(1, len(answer.citations) + 1))
-    for line in answer.text.split("\n\n")[1:]:
+    for line in answer.text.split("\n\n"):
         if line.startswith("“"):
             assert re.search(r"\[\d+\]$", line), line
     for citation in answer.citations:
@@ -54,7 +64,11 @@ def test_every_statement_is_cited_and_every_quote_is_verbatim(service):
 
 @pytest.mark.model
 @pytest.mark.parametrize("question, language, words", [
-    ("Combien de temps dure le préavis pour quitter mon logement à Bruxelles ?", "fr", "Bruxelles Logement"),
+    # (the préavis question asked here before sits at the operating point itself: p 0.173)
+    ("Mon propriétaire peut-il garder ma garantie locative à Bruxelles ?", "fr", "Bruxelles Logement"),
+    # near-misses: on topic, but what they ask the knowledge base does not hold
+    ("Wanneer start het volgende leertraject coöperatief wonen in 2027?", "nl", "kennisbank bevat geen antwoord"),
+    ("Combien coûte l'inscription au prochain festival du logement social en 2027 ?", "fr", "ne contient pas"),
     ("Mag mijn verhuurder de huur verhogen tijdens het contract?", "nl", "kennisbank bevat geen antwoord"),
     ("What is the capital of Australia?", "en", "does not cover"),
 ])
@@ -69,9 +83,20 @@ def test_questions_outside_the_knowledge_base_are_refused_with_a_referral(servic
 def test_follow_up_uses_the_conversation(service):
     history = [Turn("Wat was het thema van het eerste NETCO-webinar in 2022?")]
     answer = service.ask("Wie organiseerde dat?", history)
-    assert answer.standalone_question.startswith("Wat was het thema")
+    assert answer.standalone_question == "Wie organiseerde dat? thema eerste NETCO webinar 2022"
     assert not answer.refused
     assert any("Barcelona" in c.quote for c in answer.citations)
+
+
+@pytest.mark.model
+def test_a_follow_up_whose_new_place_the_source_lacks_is_refused(service):
+    first = "Wie lanceerde de oproep voor het leertraject coöperatief wonen?"
+    history = [Turn(first, service.ask(first).text)]
+    answer = service.ask("En in Brussel?", history)
+    assert answer.refused and not answer.citations
+    assert "Brussel Huisvesting" in answer.text  # the Brussels referral
+    kept = service.ask("En wanneer start het?", history)
+    assert not kept.refused and "leertraject" in kept.standalone_question
 
 
 @pytest.mark.parametrize("question, error", [
@@ -90,7 +115,8 @@ def test_follow_up_detection():
     assert is_follow_up("Et à Bruxelles ?")
     assert not is_follow_up("Quel était le thème du premier webinaire NETCO en 2022 ?")
     first = "Which Dutch cities took part in NETCO?"
-    assert standalone_question("And in Brussels?", [Turn(first)]) == f"{first} And in Brussels?"
+    # The follow-up carries the previous topic's words, not its question words.
+    assert standalone_question("And in Brussels?", [Turn(first)]) == "And in Brussels? Dutch cities took part NETCO"
     assert standalone_question("What is a proeftuin in the learning trajectory?", [Turn(first)]).startswith("What is")
 
 

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from fakes import HashingEmbedder
+from fakes import FixedPolicy, HashingEmbedder
 
 from assistant import cli
 from assistant.config import Settings
@@ -16,7 +16,6 @@ from assistant.errors import InputError
 from assistant.evaluation import (CONVERSATIONS, EvalQuestion, bootstrap_interval, format_answers,
                                   format_table, read_questions, respond_to, retrieval_metrics)
 from assistant.pipeline import Pipeline
-from assistant.refusal import RefusalPolicy
 from assistant.service import Assistant
 from assistant.types import Answer, Turn
 
@@ -136,9 +135,9 @@ def test_answer_table_shows_shares_with_intervals_and_a_dash_when_empty():
 
 
 class AcceptingEnglishAndDutch(Assistant):
-    # The hashing embedder's cosines sit below the calibrated thresholds: answer in Dutch
-    # and English, refuse in French, so both columns of the answer table are exercised.
-    policy = RefusalPolicy(thresholds={"nl": -1.0, "en": -1.0, "fr": 2.0})
+    # Answer in Dutch and English, refuse in French: both columns of the answer table are
+    # exercised.
+    policy = FixedPolicy(answer=("nl", "en"))
 
 
 @pytest.fixture
@@ -163,7 +162,7 @@ def eval_run(tmp_path, monkeypatch, capsys):
 def test_eval_scores_a_conversations_last_turn(eval_run, capsys):
     eval_run([
         {"id": "k01", "lang": "nl", "evidence": ["Rotterdam-Noord"],
-         "turns": ["Wat doet Stichting Proefhof?", "En waar zit die stichting?"]},
+         "turns": ["Wat doet Stichting Proefhof in Rotterdam-Noord?", "En waar zit die stichting?"]},
         {"id": "k02", "lang": "fr", "turns": ["Qu'est-ce que la Stichting Proefhof ?",
                                               "Combien coûte une pizza à Naples ?"],
          "unanswerable": True},
@@ -176,8 +175,9 @@ def test_eval_scores_a_conversations_last_turn(eval_run, capsys):
     for line in lines:  # what other tools read is still there
         assert {"id", "lang", "hits", "answer", "refused", "citations"} <= set(line)
     k01 = lines[0]
-    assert k01["history"] == ["Wat doet Stichting Proefhof?"]
-    assert k01["standalone_question"] == "Wat doet Stichting Proefhof? En waar zit die stichting?"
+    assert k01["history"] == ["Wat doet Stichting Proefhof in Rotterdam-Noord?"]
+    # The follow-up is searched with the first turn's topic words.
+    assert k01["standalone_question"] == "En waar zit die stichting? Stichting Proefhof Rotterdam Noord"
     assert not k01["refused"] and any("Rotterdam-Noord" in c["passage"] for c in k01["citations"])
     assert lines[1]["refused"] and not lines[1]["citations"]
 

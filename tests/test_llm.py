@@ -17,12 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from fakes import HashingEmbedder
+from fakes import FixedPolicy, HashingEmbedder
 
 from assistant.config import Settings
 from assistant.llm import LLMAnswerer, best_quote
 from assistant.pipeline import Pipeline
-from assistant.refusal import RefusalPolicy
 from assistant.service import Assistant
 from assistant.types import Answer, DocumentMeta, Hit, Passage
 
@@ -197,8 +196,7 @@ QUESTION = "Welke steden namen deel aan NETCO?"
 def make_service(index, **llm) -> Assistant:
     pipeline, _ = index
     service = Assistant(pipeline.settings.model_copy(update=llm), pipeline)
-    # The hashing embedder's cosines sit below the calibrated thresholds: accept everything.
-    service.policy = RefusalPolicy(thresholds={"nl": -1.0, "fr": -1.0, "en": -1.0})
+    service.policy = FixedPolicy()  # the hashing embedder's cosines: answer everything
     return service
 
 
@@ -269,7 +267,7 @@ def test_without_an_endpoint_nothing_is_called(index, fake_llm) -> None:
 def test_a_refused_question_never_reaches_the_endpoint(index, fake_llm) -> None:
     pipeline, _ = index
     service = Assistant(pipeline.settings.model_copy(update={"llm_base_url": fake_llm.url}), pipeline)
-    service.policy = RefusalPolicy(thresholds={"nl": 9.0, "fr": 9.0, "en": 9.0})
+    service.policy = FixedPolicy(answer=())
     assert service.ask(QUESTION).refused and not fake_llm.requests
 
 

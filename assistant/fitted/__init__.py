@@ -1,0 +1,66 @@
+"""Parameters fitted on the eval files, versioned beside the script that fits them (fit.py).
+
+Each decision is a small logistic model over named features, stored per encoder (its
+cosines live on its own scale): `refusal.json` answers "does the knowledge base hold the
+answer?". Applying one needs only the standardization and a dot product.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+FOLDER = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LogisticModel:
+    """P(positive) = sigmoid(w . (x - mean) / scale + b); `threshold` is the operating point."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    intercept: float
+    threshold: float
+
+    def probability(self, values: Mapping[str, float]) -> float:
+        z = self.intercept + sum(
+            w * (values[name] - m) / s
+            for name, m, s, w in zip(self.features, self.mean, self.scale, self.weights))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def as_dict(self) -> dict:
+        """One entry per feature (read as: its weight per standard deviation from the mean)."""
+        return {"features": {name: {"weight": w, "mean": m, "scale": s} for name, m, s, w
+                             in zip(self.features, self.mean, self.scale, self.weights)},
+                "intercept": self.intercept, "threshold": self.threshold}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> LogisticModel:
+        features = data["features"]
+        column = lambda key: tuple(float(features[name][key]) for name in features)  # noqa: E731
+        return cls(tuple(features), column("mean"), column("scale"), column("weight"),
+                   float(data["intercept"]), float(data["threshold"]))
+
+
+@lru_cache(maxsize=None)
+def _read(decision: str) -> dict:
+    return json.loads((FOLDER / f"{decision}.json").read_text(encoding="utf-8"))
+
+
+def fitted_model(decision: str, encoder: str) -> LogisticModel:
+    """The model fitted for this encoder; another encoder's (logged) when it has none yet."""
+    data = _read(decision)
+    models = data["models"]
+    if encoder not in models:
+        log.warning("No %s model fitted for encoder %s; using %s's. Refit: python -m "
+                    "assistant.fitted.fit", decision, encoder, data["default"])
+        encoder = data["default"]
+    return LogisticModel.from_dict(models[encoder])
