@@ -61,3 +61,12 @@ def test_open_lexical_builds_once_then_loads(tmp_path: Path) -> None:
     second = open_lexical(tmp_path / "bm25", passages)
     assert calls == [1]
     assert second.search("cooperatives members", "en", 2) == first.search("cooperatives members", "en", 2)
+
+
+def test_unknown_share_counts_the_question_terms_no_passage_uses() -> None:
+    text = "De huurwaarborg bedraagt twee maanden huur."
+    passage = Passage("p", "d", text, 0, len(text), DocumentMeta(language="nl"), ((0, len(text)),))
+    index = LexicalIndex.build([passage])
+    assert index.unknown_share("Bedraagt de huurwaarborg twee maanden?", "nl") == 0.0
+    assert index.unknown_share("Mag de verhuurder de sleutels houden?", "nl") == 1.0
+    assert 0.0 < index.unknown_share("huurwaarborg sleutels", "nl") < 1.0

@@ -37,6 +37,9 @@ class FakeLexical:
     def search(self, question, language, k):
         return sorted(self.scores.items(), key=lambda item: -item[1])[:k]
 
+    def unknown_share(self, question, language):
+        return 0.0
+
 
 def retriever(dense, outside, lexical, depth=3, candidates=5) -> tuple[Retriever, FakeStore]:
     store = FakeStore(dense, outside)
