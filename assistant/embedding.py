@@ -100,6 +100,10 @@ def load_embedder(settings: Settings) -> Embedder:
 
         return SentenceTransformerEmbedder(prepared_gemma_dir(settings.cache_dir),
                                            settings.embed_batch_size)
+    if settings.encoder == "embeddinggemma-onnx-int8":
+        from .gemma_onnx import GemmaOnnxEmbedder
+
+        return GemmaOnnxEmbedder.load(settings.cache_dir, batch_size=settings.embed_batch_size)
     if settings.encoder == "e5-small-onnx-int8":
         from .onnx_encoder import OnnxEmbedder
 
@@ -118,6 +122,10 @@ def prepare_encoder(settings: Settings, *, force: bool = False) -> Path:
         from .gemma_prep import prepare_gemma
 
         return prepare_gemma(settings.cache_dir, force=force)
+    if settings.encoder == "embeddinggemma-onnx-int8":
+        from .gemma_onnx import prepare_gemma_onnx
+
+        return prepare_gemma_onnx(settings.cache_dir, force=force)
     if settings.encoder == "e5-small-onnx-int8":
         from .onnx_encoder import prepare_onnx
 
