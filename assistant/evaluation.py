@@ -74,13 +74,18 @@ def read_questions(path: Path) -> list[EvalQuestion]:
     return questions
 
 
-def respond_to(service: Assistant, question: EvalQuestion) -> tuple[Answer, SearchResult]:
+def replay_history(service: Assistant, question: EvalQuestion) -> list[Turn]:
     """Asks the earlier turns in order, each with its answer joining the history as the chat
-    builds it, then the last turn: a follow-up is scored on what a user would have got."""
+    builds it: a follow-up is scored on what a user would have got."""
     history: list[Turn] = []
     for earlier in question.history:
         history.append(Turn(earlier, service.ask(earlier, history).text))
-    return service.respond(question.q, history)
+    return history
+
+
+def respond_to(service: Assistant, question: EvalQuestion) -> tuple[Answer, SearchResult]:
+    """The answer to the question (a conversation's last turn after its earlier ones)."""
+    return service.respond(question.q, replay_history(service, question))
 
 
 def _squash(text: str) -> str:

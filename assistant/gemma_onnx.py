@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import sys
@@ -69,6 +68,8 @@ from .config import Settings
 from .errors import ModelNotPreparedError
 from .gemma_prep import MODEL_NAME
 from .model_cache import build_once
+from .onnx_runtime import (compare_with_fp32, encode, open_session, open_tokenizer, padded,
+                           report_build)
 
 ONNX_DIR_NAME = f"{MODEL_NAME}-onnx-int8"
 MODEL_FILE = "model.onnx"
@@ -111,22 +112,10 @@ class GemmaOnnxEmbedder:
     dim = DIM
 
     def __init__(self, folder: Path, *, batch_size: int = 32, threads: int | None = None) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         self.folder = Path(folder)
         self._batch_size = max(1, int(batch_size))
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(self.folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
-        )
-        self._tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
-        self._tokenizer.enable_truncation(MAX_TOKENS)
-        self._tokenizer.no_padding()
+        self._session = open_session(self.folder / MODEL_FILE, threads)
+        self._tokenizer = open_tokenizer(self.folder / TOKENIZER_FILE, MAX_TOKENS)
 
     @classmethod
     def load(
@@ -142,24 +131,11 @@ class GemmaOnnxEmbedder:
         return self._encode(texts, QUERY_PROMPT)
 
     def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
-        if isinstance(texts, str):
-            raise TypeError("expected a sequence of texts, not one string")
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        if not len(texts):
-            return out
-        encodings = self._tokenizer.encode_batch([prompt + text.strip() for text in texts])
-        token_ids = [encoding.ids for encoding in encodings]
-        for rows in _batches([len(ids) for ids in token_ids], self._batch_size):
-            out[rows] = self._run([token_ids[i] for i in rows])
-        return out
+        return encode(self._tokenizer, texts, prompt, self.dim,
+                      lambda lengths: _batches(lengths, self._batch_size), self._run)
 
     def _run(self, batch: list[list[int]]) -> np.ndarray:
-        lengths = np.fromiter((len(ids) for ids in batch), dtype=np.int64, count=len(batch))
-        width = int(lengths.max())
-        input_ids = np.full((len(batch), width), PAD_ID, dtype=np.int64)
-        for row, ids in enumerate(batch):
-            input_ids[row, : len(ids)] = ids
-        mask = (np.arange(width)[None, :] < lengths[:, None]).astype(np.int64)
+        input_ids, mask, _ = padded(batch, PAD_ID)
         (vectors,) = self._session.run(
             ["sentence_embedding"], {"input_ids": input_ids, "attention_mask": mask}
         )
@@ -380,7 +356,7 @@ def _quantize(src: Path, dst: Path) -> dict[str, int]:
 def _verify(folder: Path, model_dir: Path) -> list[dict[str, Any]]:
     """Cosine of every check text against the fp32 sentence-transformers model; raises if low."""
     from .embedding import SentenceTransformerEmbedder
-    from .onnx_encoder import _check_texts
+    from .onnx_encoder import check_texts
 
     reference = SentenceTransformerEmbedder(model_dir)
     if (reference.query_prompt, reference.document_prompt) != (QUERY_PROMPT, DOCUMENT_PROMPT):
@@ -388,24 +364,8 @@ def _verify(folder: Path, model_dir: Path) -> list[dict[str, Any]]:
             f"The prompts of {model_dir} are not the expected EmbeddingGemma ones; "
             "nothing was installed."
         )
-    ours = GemmaOnnxEmbedder(folder)
-    results = []
-    for prompt in ("query", "passage"):
-        items = [t for t in _check_texts() if t["prompt"] == prompt]
-        texts = [t["text"] for t in items]
-        if prompt == "query":
-            a, b = ours.embed_queries(texts), reference.embed_queries(texts)
-        else:
-            a, b = ours.embed_passages(texts), reference.embed_passages(texts)
-        for item, cosine in zip(items, np.sum(a * b, axis=1), strict=True):
-            results.append({**item, "cosine": round(float(cosine), 6)})
-    worst = min(r["cosine"] for r in results)
-    if worst < MIN_COSINE:
-        raise ModelNotPreparedError(
-            f"The int8 {MODEL_NAME} does not match the fp32 model (lowest cosine {worst:.4f} "
-            f"< {MIN_COSINE}); nothing was installed."
-        )
-    return results
+    return compare_with_fp32(GemmaOnnxEmbedder(folder), reference, check_texts(), MIN_COSINE,
+                             MODEL_NAME)
 
 
 def _build_verified(staging: Path, model_dir: Path) -> None:
@@ -465,21 +425,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--force", action="store_true", help="Rebuild even if already verified.")
     args = parser.parse_args(argv)
-    try:
-        folder = prepare_gemma_onnx(args.cache_dir or Settings().cache_dir, force=args.force)
-    except ModelNotPreparedError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
-    print(f"Model ready: {folder} (verified {marker['built_at']}, {marker['quantization']})")
-    for r in marker["cosines"]:
-        print(f"  {r['lang']} {r['prompt']:<7} cosine {r['cosine']:.6f}  {r['text'][:60]}")
-    print(
-        f"Cosine against fp32: min {marker['min_cosine']:.6f}, mean {marker['mean_cosine']:.6f} "
-        f"(required {MIN_COSINE})"
-    )
-    return 0
-
+    return report_build(
+        lambda: prepare_gemma_onnx(args.cache_dir or Settings().cache_dir, force=args.force),
+        MARKER, MIN_COSINE)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -68,10 +68,7 @@ class Assistant:
     def _respond(self, question: str, history: Sequence[Turn] = (),
                  language: str | None = None) -> Iterator[str | tuple[Answer, SearchResult]]:
         """Text pieces (only an LLM's deltas are streamed), then (Answer, SearchResult) last."""
-        question = self.check_question(question, language)
-        history = tuple(history)[-self.settings.max_history_turns :]
-        language = language if language in LANGUAGES else detect_language(question)
-        standalone = standalone_question(question, history)
+        question, history, language, standalone = self._standalone(question, history, language)
         result, scored, evidence = self._gather_follow_up(question, history, standalone, language)
         if evidence.refused:
             referral = referral_for(question, language, self.settings.referrals)
@@ -109,10 +106,16 @@ class Assistant:
     def evidence(self, question: str, history: Sequence[Turn] = (),
                  language: str | None = None) -> Evidence:
         """The features behind the refusal decision, as `respond` sees them (to fit it)."""
-        question = self.check_question(question, language)
-        language = language if language in LANGUAGES else detect_language(question)
-        standalone = standalone_question(question, tuple(history)[-self.settings.max_history_turns :])
+        _, _, language, standalone = self._standalone(question, history, language)
         return self._gather(standalone, language)[2]
+
+    def _standalone(self, question: str, history: Sequence[Turn], language: str | None,
+                    ) -> tuple[str, tuple[Turn, ...], str, str]:
+        """The checked question, the history kept, its language and the question to search."""
+        question = self.check_question(question, language)
+        history = tuple(history)[-self.settings.max_history_turns :]
+        language = language if language in LANGUAGES else detect_language(question)
+        return question, history, language, standalone_question(question, history)
 
     def _gather(self, question: str, language: str) -> tuple[SearchResult, list[Sentence], Evidence]:
         result = self.pipeline.search(question, k=self.settings.top_k, language=language)

@@ -3,7 +3,6 @@ in the passages they are answered from, or the question is refused."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from fakes import HashingEmbedder

@@ -28,11 +28,11 @@ import numpy as np
 
 from ..config import Settings
 from ..documents import iter_corpus
-from ..evaluation import EvalQuestion, bootstrap_interval, read_questions, respond_to, supports
+from ..evaluation import EvalQuestion, bootstrap_interval, read_questions, replay_history, supports
 from ..pipeline import Pipeline
 from ..refusal import FEATURES, RefusalPolicy
 from ..service import Assistant
-from ..types import Document, Turn
+from ..types import Document
 from . import FOLDER, LogisticModel
 
 REPO = Path(__file__).resolve().parents[2]
@@ -73,10 +73,7 @@ def collect(service: Assistant, paths: list[Path], corpus: Path) -> list[Row]:
     rows = []
     for path in paths:
         for question in read_questions(path):
-            history: list[Turn] = []
-            for earlier in question.history:  # as respond_to builds it
-                history.append(Turn(earlier, service.ask(earlier, history).text))
-            evidence = service.evidence(question.q, history)
+            evidence = service.evidence(question.q, replay_history(service, question))
             features = {name: evidence.features[name] for name in FEATURES}
             rows.append(Row(question, _kind(path, question), _group(question, documents), features))
     return rows
