@@ -18,6 +18,7 @@ from .lexical import tokenize
 from .question import asks_for_number, has_number
 from .short_answer import short_answer
 from .messages import language_name, say
+from .planted import is_planted
 from .types import Citation, Hit, Passage
 
 _SHORT_LINE = 60
@@ -54,12 +55,15 @@ class ExtractiveAnswerer:
         self.settings = settings
 
     def candidates(self, hits: tuple[Hit, ...]) -> list[Sentence]:
-        return [
+        """The sentences that may be quoted: never one addressed to an assistant (planted.py),
+        which is no answer even when it shares the question's words."""
+        sentences = (
             Sentence(hit.passage, rank, _with_heading(hit.passage, s.start, s.end), s.end, s.cosine)
             for rank, hit in enumerate(hits[: self.settings.passages])
             for s in hit.sentences
             if s.end - s.start >= self.settings.min_chars
-        ]
+        )
+        return [sentence for sentence in sentences if not is_planted(sentence.text)]
 
     def score(self, question: str, language: str, sentences: list[Sentence]) -> list[Sentence]:
         words = set(tokenize(question, language))
