@@ -31,7 +31,7 @@ from starlette.concurrency import iterate_in_threadpool
 from .api_guard import Guard, client_key, error_body, error_response, install_error_handlers
 from .api_messages import preferred_language, say
 from .api_models import (ERRORS, AskRequest, AskResponse, FeedbackRequest, FeedbackResponse,
-                         HealthResponse, SearchResponse, Text, answer_json, hit_json, sse_json,
+                         HealthResponse, Question, SearchResponse, answer_json, hit_json, sse_json,
                          to_turns)
 from .citations import citation_json
 from .errors import AssistantError, InputError, RateLimitedError
@@ -199,7 +199,7 @@ def api_router(state: ApiState) -> APIRouter:
         return EventSourceResponse(events(), ping=15)
 
     @router.get("/search", response_model=SearchResponse, dependencies=[Depends(search_limit)])
-    def search(q: Annotated[Text, Query(description="The question.")],
+    def search(q: Annotated[Question, Query()],
                k: Annotated[int | None, Query(ge=1, le=50, description="Passages to return.")] = None) -> dict:
         """The best passages for a question (no answer composed)."""
         result = service.search(q, k)
@@ -235,17 +235,20 @@ def install_api(app: FastAPI, service: Assistant, readiness: Readiness | None = 
     api, openai = api_router(state), openai_router(state)
     app.include_router(api, prefix="/api")
     app.include_router(openai, prefix="/v1")
-    known = {prefix + route.path for prefix, router in (("/api", api), ("/v1", openai))
-             for route in router.routes}
+    allowed: dict[str, set[str]] = {}
+    for prefix, router in (("/api", api), ("/v1", openai)):
+        for route in router.routes:
+            allowed.setdefault(prefix + route.path, set()).update(route.methods)
+    every_method = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
-    # Unknown paths under /api and /v1 answer in our error shape (not the chat mounted at /).
-    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-                   include_in_schema=False)
-    @app.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-                   include_in_schema=False)
+    # Unknown paths under /api and /v1 answer in our error shape (not the chat mounted at /);
+    # a known path asked with a method it lacks gets 405 and the methods it has (RFC 9110).
+    @app.api_route("/api/{rest:path}", methods=every_method, include_in_schema=False)
+    @app.api_route("/v1/{rest:path}", methods=every_method, include_in_schema=False)
     def not_found(request: Request) -> JSONResponse:
-        if request.url.path.rstrip("/") in known:
-            return error_response(405, "Method Not Allowed")
+        methods = allowed.get(request.url.path.rstrip("/"))
+        if methods and request.method not in methods:
+            return error_response(405, "Method Not Allowed", {"Allow": ", ".join(sorted(methods))})
         return error_response(404, "Not Found")
 
     install_error_handlers(app)

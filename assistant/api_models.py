@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from .citations import citation_json
+from .config import Settings
 from .types import Answer, Hit, Turn
 
 Lang = Literal["nl", "fr", "en"]
@@ -29,6 +30,16 @@ def _encodable(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_encodable)]
 
+# The service checks a question itself (Assistant.check_question: 422 without a letter or digit,
+# 413 over max_question_chars), with messages in the asker's language; the schema only
+# documents those checks, at the default limits, so that clients and fuzzers see the truth.
+QUESTION_SCHEMA = {"minLength": 1, "pattern": r"[\p{L}\p{N}]",
+                   "maxLength": Settings.model_fields["max_question_chars"].default}
+Question = Annotated[Text, Field(description="The question, in Dutch, French or English: "
+                                             "a letter or digit at least, at most "
+                                             f"{QUESTION_SCHEMA['maxLength']} characters.",
+                                 json_schema_extra=QUESTION_SCHEMA)]
+
 
 class HistoryMessage(BaseModel):
     role: Literal["user", "assistant"]
@@ -36,9 +47,10 @@ class HistoryMessage(BaseModel):
 
 
 class AskRequest(BaseModel):
-    question: Text = Field(description="The question, in Dutch, French or English.")
-    history: list[HistoryMessage] = Field(default_factory=list,
-                                          description="Earlier messages, oldest first.")
+    question: Question
+    history: list[HistoryMessage] = Field(
+        default_factory=list, description="Earlier messages, oldest first.",
+        json_schema_extra={"maxItems": Settings.model_fields["max_history_messages"].default})
     lang: Lang | None = Field(None, description="Answer language; detected when absent.")
 
 
@@ -130,7 +142,8 @@ class ChatRequest(BaseModel):
     lang: Lang | None = Field(None, description="Extension: answer language; detected when absent.")
 
 
-ERRORS = {status: {"model": ErrorResponse} for status in (403, 413, 422, 429, 503)}
+# 400: a body that is not text; 413: over the byte cap or the question limit; 429: the per-client budget.
+ERRORS = {status: {"model": ErrorResponse} for status in (400, 403, 413, 422, 429, 503)}
 
 
 # --------------------------------------------------------------------------- conversions
