@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     # --- chunking (measured in docs/retrieval.md)
     chunk_chars: int = Field(600, ge=100, description="Target passage length in characters.")
     chunk_overlap_sentences: int = Field(0, ge=0, description="Sentences shared by neighbours.")
+    max_decompressed_bytes: int = Field(
+        32 * 2**20, ge=2**20,
+        description="Most bytes one corpus document may decompress to: a DOCX (all its parts; "
+                    "it is parsed in memory, ~25x this at worst) or one .jsonl.gz record. "
+                    "Larger ones are skipped with a reason (zip and gzip bombs).")
 
     # --- store
     chroma_mode: Literal["embedded", "server"] = Field(

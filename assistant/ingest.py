@@ -9,6 +9,7 @@ generation live.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from .chunking import ChunkingParams, chunk_document, embedding_texts
-from .documents import count_documents, iter_corpus
+from .documents import DEFAULT_MAX_DECOMPRESSED_BYTES, count_documents, iter_corpus
 from .embedding import Embedder
 from .errors import IndexLockedError, StoreUnavailableError
 from .lexical import SAVED_NAME, LexicalIndex
@@ -143,35 +144,37 @@ def ingest(
     rebuild: bool = False,
     batch_size: int = 64,
     show_progress: bool = True,
+    max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
 ) -> IngestReport:
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with FileLock(str(lock_path), timeout=0):
             return _ingest_locked(corpus_dir, location, embedder, params, rebuild,
-                                  batch_size, show_progress)
+                                  batch_size, show_progress, max_decompressed_bytes)
     except Timeout:
         raise IndexLockedError(
             "Another ingest is writing this index; wait for it to finish and try again."
         ) from None
 
 
-def _ingest_locked(corpus_dir, location, embedder, params, rebuild, batch_size, show_progress):
+def _ingest_locked(corpus_dir, location, embedder, params, rebuild, batch_size, show_progress,
+                   cap):
     started = time.perf_counter()
     live = location.current()
     signature = index_signature(embedder, params)
     rebuild = rebuild or live is None or {k: live[1].get(k) for k in signature} != signature
-    total = count_documents(corpus_dir) if show_progress else None
+    total = count_documents(corpus_dir, cap) if show_progress else None
     bar = tqdm(desc="indexing", total=total, unit=" docs", disable=not show_progress,
                dynamic_ncols=True)
     run = _Run(location, embedder, params, batch_size, live, rebuild, bar)
     previous = {} if live is None else live[1]["documents"]
     skipped: list[Skipped] = []
 
-    for item in iter_corpus(corpus_dir):
+    for item in iter_corpus(corpus_dir, cap):
         bar.update(1)
         if isinstance(item, Skipped):
             skipped.append(item)
-            bar.write(f"skipped {item.path}: {item.reason}")
+            bar.write(f"skipped {item.path}: {item.reason}", file=sys.stderr)  # beside the bar
             continue
         old = previous.get(item.doc_id)
         if rebuild or old is None or old["hash"] != item.content_hash:

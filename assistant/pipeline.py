@@ -48,6 +48,7 @@ class Pipeline:
             corpus_dir or self.settings.corpus_dir, self.location, self.embedder, self.chunking,
             lock_path=self.index_dir / ".ingest.lock", rebuild=rebuild,
             batch_size=self.settings.embed_batch_size, show_progress=show_progress,
+            max_decompressed_bytes=self.settings.max_decompressed_bytes,
         )
         self._live = None  # the next search sees the new generation
         return report
