@@ -1,11 +1,12 @@
 """Extractive answers: the sentences of the best passages that answer the question, quoted.
 
 No generative model is available offline, so the answer is made only of verbatim
-sentences. Each candidate sentence is scored by its e5 cosine to the question (vectors
+sentences. Each candidate sentence is scored by its cosine to the question (vectors
 stored at ingest, computed by retrieval: this works across languages), plus the share of
 the question's words it holds (same language only) and a bonus when the question asks for
 a number or date and the sentence has one. Near-duplicates are dropped; the passage rank
-acts as a prior.
+acts as a prior. How close a runner-up must score to be quoted too is fitted per encoder
+(fitted/quotes.json, fitted/fit_quotes.py).
 """
 
 from __future__ import annotations
@@ -101,7 +102,10 @@ class ExtractiveAnswerer:
         citations = number_citations((s.passage, s.start, s.end) for s in chosen)
         number = {c.passage.passage_id: c.n for c in citations}
         lines = []
-        fact = next(((line, s) for s in chosen if question and (line := short_answer(
+        # The best-scored quote first: the quotes read in document order, but a fact taken
+        # from a runner-up would answer with the weaker sentence.
+        by_score = sorted(chosen, key=lambda s: s.score, reverse=True)
+        fact = next(((line, s) for s in by_score if question and (line := short_answer(
             question, language, s.text, s.passage.meta.language or language))), None)
         if fact:
             lines.append(f"{fact[0]} [{number[fact[1].passage.passage_id]}]")

@@ -7,9 +7,10 @@ import unicodedata
 from collections.abc import Generator, Iterator, Sequence
 from functools import cached_property
 
-from .answer import ExtractiveAnswerer, Sentence
+from .answer import ExtractiveAnswerer, ExtractiveSettings, Sentence
 from .config import Settings
 from .errors import InputError, TooLargeError, UpstreamError
+from .fitted import fitted_values
 from .followup import new_constraints, standalone_question, unsupported_constraints
 from .language import detect_language
 from .llm import LLMAnswerer
@@ -30,7 +31,9 @@ class Assistant:
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer()
+        fitted = fitted_values("quotes", self.pipeline.embedder.name)  # fit_quotes.py
+        return ExtractiveAnswerer(ExtractiveSettings(max_sentences=fitted["max_sentences"],
+                                                     relative_cutoff=fitted["relative_cutoff"]))
 
     @cached_property
     def policy(self) -> RefusalPolicy:
@@ -108,6 +111,12 @@ class Assistant:
         """The features behind the refusal decision, as `respond` sees them (to fit it)."""
         _, _, language, standalone = self._standalone(question, history, language)
         return self._gather(standalone, language)[2]
+
+    def quote_candidates(self, question: str, history: Sequence[Turn] = (),
+                         language: str | None = None) -> list[Sentence]:
+        """The scored sentences an answer quotes from, as `respond` sees them (to fit the choice)."""
+        _, _, language, standalone = self._standalone(question, history, language)
+        return self._gather(standalone, language)[1]
 
     def _standalone(self, question: str, history: Sequence[Turn], language: str | None,
                     ) -> tuple[str, tuple[Turn, ...], str, str]:

@@ -1,8 +1,10 @@
 """Parameters fitted on the eval files, versioned beside the script that fits them (fit.py).
 
-Each decision is a small logistic model over named features, stored per encoder (its
-cosines live on its own scale): `refusal.json` answers "does the knowledge base hold the
-answer?". Applying one needs only the standardization and a dot product.
+Everything is stored per encoder (its cosines live on its own scale). `refusal.json`
+(fit.py) answers "does the knowledge base hold the answer?" with a small logistic model over
+named features: applying it needs only the standardization and a dot product.
+`quotes.json` (fit_quotes.py) says how close to the best sentence a runner-up must score to
+be quoted beside it.
 """
 
 from __future__ import annotations
@@ -55,12 +57,16 @@ def _read(decision: str) -> dict:
     return json.loads((FOLDER / f"{decision}.json").read_text(encoding="utf-8"))
 
 
-def fitted_model(decision: str, encoder: str) -> LogisticModel:
-    """The model fitted for this encoder; another encoder's (logged) when it has none yet."""
+def fitted_values(decision: str, encoder: str) -> dict:
+    """What was fitted for this encoder; another encoder's (logged) when it has none yet."""
     data = _read(decision)
     models = data["models"]
     if encoder not in models:
-        log.warning("No %s model fitted for encoder %s; using %s's. Refit: python -m "
-                    "assistant.fitted.fit", decision, encoder, data["default"])
+        log.warning("Nothing fitted in %s.json for encoder %s; using %s's. Refit with the "
+                    "script beside it.", decision, encoder, data["default"])
         encoder = data["default"]
-    return LogisticModel.from_dict(models[encoder])
+    return models[encoder]
+
+
+def fitted_model(decision: str, encoder: str) -> LogisticModel:
+    return LogisticModel.from_dict(fitted_values(decision, encoder))
