@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
+from .catalogue import CHAT, DEFAULT_LANGUAGE, LANGUAGES, words
 from .citations import marked_segments
 from .config import Settings
 from .errors import AssistantError
@@ -28,8 +29,6 @@ from .types import Answer, Turn
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = ("nl", "fr", "en")
-DEFAULT_LANGUAGE = "en"
 # Answers cite a handful of passages; the panel has this many fixed slots.
 MAX_SOURCES = 8
 # The chat echoes each question; a longer one (rejected at the default limit) is shortened.
@@ -41,71 +40,8 @@ EXAMPLES = (
     "When is the Transitie Pressure Cooker?",
 )
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Housing knowledge base",
-        "intro": "Ask about cooperative, collaborative and social housing in English, "
-                 "Dutch or French. Answers quote the documents and number their sources.",
-        "chat": "Conversation",
-        "question": "Your question",
-        "placeholder": "Type your question and press Enter",
-        "send": "Send",
-        "examples": "Example questions",
-        "sources": "Sources",
-        "no_sources": "The sources of the latest answer appear here.",
-        "passage": "Passage",
-        "quote": "quoted",
-        "publisher": "Publisher",
-        "date": "Date",
-        "link": "Link",
-        "thanks": "Thank you for your feedback.",
-        "feedback_removed": "Your feedback was withdrawn.",
-        "apology": "Sorry, something went wrong on our side. Please try again in a moment.",
-    },
-    "nl": {
-        "title": "Kennisbank wonen",
-        "intro": "Stel uw vraag over coöperatief, gemeenschappelijk en sociaal wonen in het "
-                 "Nederlands, Frans of Engels. De antwoorden citeren de documenten en "
-                 "nummeren hun bronnen.",
-        "chat": "Gesprek",
-        "question": "Uw vraag",
-        "placeholder": "Typ uw vraag en druk op Enter",
-        "send": "Verstuur",
-        "examples": "Voorbeeldvragen",
-        "sources": "Bronnen",
-        "no_sources": "De bronnen van het laatste antwoord verschijnen hier.",
-        "passage": "Passage",
-        "quote": "geciteerd",
-        "publisher": "Uitgever",
-        "date": "Datum",
-        "link": "Link",
-        "thanks": "Bedankt voor uw feedback.",
-        "feedback_removed": "Uw feedback is ingetrokken.",
-        "apology": "Sorry, er ging bij ons iets mis. Probeer het zo dadelijk opnieuw.",
-    },
-    "fr": {
-        "title": "Base de connaissances logement",
-        "intro": "Posez votre question sur l'habitat coopératif, groupé et social en français, "
-                 "en néerlandais ou en anglais. Les réponses citent les documents et "
-                 "numérotent leurs sources.",
-        "chat": "Conversation",
-        "question": "Votre question",
-        "placeholder": "Tapez votre question et appuyez sur Entrée",
-        "send": "Envoyer",
-        "examples": "Exemples de questions",
-        "sources": "Sources",
-        "no_sources": "Les sources de la dernière réponse s'affichent ici.",
-        "passage": "Passage",
-        "quote": "cité",
-        "publisher": "Éditeur",
-        "date": "Date",
-        "link": "Lien",
-        "thanks": "Merci pour votre avis.",
-        "feedback_removed": "Votre avis a été retiré.",
-        "apology": "Désolé, un problème est survenu de notre côté. "
-                   "Réessayez dans un instant.",
-    },
-}
+# The chat's words by language (catalogue.CHAT).
+LABELS = {code: words(CHAT, code) for code in LANGUAGES}
 
 
 def labels(language: str | None) -> dict[str, str]:

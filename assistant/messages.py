@@ -1,45 +1,9 @@
-"""Every sentence the product itself says, in Dutch, French and English."""
+"""What answers say (the texts live in catalogue.ANSWER), and where refusals refer askers."""
 
 from __future__ import annotations
 
-LANGUAGE_NAMES = {
-    "nl": {"nl": "Nederlands", "fr": "Frans", "en": "Engels"},
-    "fr": {"nl": "néerlandais", "fr": "français", "en": "anglais"},
-    "en": {"nl": "Dutch", "fr": "French", "en": "English"},
-}
-
-TEXT = {
-    "framing": {
-        "nl": "Dit zeggen de documenten in de kennisbank:",
-        "fr": "Voici ce que disent les documents de la base de connaissances :",
-        "en": "This is what the documents in the knowledge base say:",
-    },
-    "source_language": {
-        "nl": "De citaten staan in het {source}, de taal van de bron.",
-        "fr": "Les citations sont en {source}, la langue de la source.",
-        "en": "The quotes are in {source}, the language of the source.",
-    },
-    "refusal": {
-        "nl": "De kennisbank bevat geen antwoord op deze vraag. {referral}",
-        "fr": "La base de connaissances ne contient pas de réponse à cette question. {referral}",
-        "en": "The knowledge base does not cover this question. {referral}",
-    },
-    "empty": {
-        "nl": "Stel een vraag over wonen, bijvoorbeeld over coöperatief wonen.",
-        "fr": "Posez une question sur le logement, par exemple sur l'habitat coopératif.",
-        "en": "Please ask a question about housing, for example about cooperative housing.",
-    },
-    "too_long": {
-        "nl": "Uw vraag is te lang (maximaal {limit} tekens). Maak ze korter.",
-        "fr": "Votre question est trop longue ({limit} caractères au maximum). Raccourcissez-la.",
-        "en": "Your question is too long (at most {limit} characters). Please shorten it.",
-    },
-    "no_words": {
-        "nl": "Ik vind geen woorden in uw vraag. Stel ze in gewone tekst.",
-        "fr": "Je ne trouve pas de mots dans votre question. Posez-la en texte.",
-        "en": "I could not find any words in your question. Please ask it in plain text.",
-    },
-}
+from .catalogue import ANSWER as TEXT
+from .catalogue import LANGUAGE_NAMES, text
 
 # Where to ask when the knowledge base has no answer; overridable in the settings.
 DEFAULT_REFERRALS = {
@@ -73,8 +37,7 @@ REGION_WORDS = {
 
 
 def say(key: str, language: str, **values: str) -> str:
-    table = TEXT[key]
-    return table.get(language, table["en"]).format(**values)
+    return text(TEXT, key, language).format(**values)
 
 
 def language_name(code: str, in_language: str) -> str:

@@ -11,9 +11,10 @@ from pathlib import Path
 from types import ModuleType
 
 from fastapi import FastAPI, Query
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from .api import Readiness, install_api
+from .catalogue import widget_script
 from .config import Settings
 from .service import LANGUAGES, Assistant
 
@@ -56,10 +57,11 @@ def create_app(settings: Settings, service: Assistant | None = None, *,
     install_api(app, service, readiness)
 
     @app.get("/widget.js", include_in_schema=False)
-    def widget() -> FileResponse:
-        return FileResponse(STATIC_DIR / "widget.js", media_type="text/javascript; charset=utf-8",
-                            headers={"Cache-Control": "public, max-age=300",
-                                     "Cross-Origin-Resource-Policy": "cross-origin"})
+    def widget() -> Response:
+        """The widget with its texts from the catalogue written in."""
+        return Response(widget_script(), media_type="text/javascript; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=300",
+                                 "Cross-Origin-Resource-Policy": "cross-origin"})
 
     @app.get("/demo", include_in_schema=False)
     def demo(lang: str = Query("nl")) -> HTMLResponse:

@@ -19,71 +19,8 @@
   var MAX_HISTORY = 8;
   var MAX_CONTENT = 4000;
 
-  var TEXT = {
-    nl: {
-      launcher: "Stel uw woonvraag",
-      title: "Woonassistent",
-      close: "Sluiten",
-      label: "Uw vraag",
-      placeholder: "Stel een vraag over wonen\u2026",
-      send: "Verstuur",
-      intro: "Ik beantwoord vragen over co\u00f6peratief, gemeenschappelijk en sociaal wonen met citaten uit de kennisbank. Geen persoonlijk advies.",
-      searching: "Even zoeken\u2026",
-      sources: "Bronnen",
-      you: "U",
-      bot: "Assistent",
-      notEnabled: "De assistent is niet ingeschakeld op deze website.",
-      unreachable: "De assistent is nu niet bereikbaar. Probeer het later opnieuw.",
-      error: "Er ging iets mis. Probeer het later opnieuw.",
-      useful: "Was dit nuttig?",
-      yes: "Ja",
-      no: "Nee",
-      thanks: "Bedankt voor uw reactie.",
-      opens: "(opent in een nieuw venster)"
-    },
-    fr: {
-      launcher: "Une question logement\u00a0?",
-      title: "Assistant logement",
-      close: "Fermer",
-      label: "Votre question",
-      placeholder: "Posez une question sur le logement\u2026",
-      send: "Envoyer",
-      intro: "Je r\u00e9ponds aux questions sur l'habitat coop\u00e9ratif, group\u00e9 et social en citant la base de connaissances. Pas de conseil personnel.",
-      searching: "Recherche en cours\u2026",
-      sources: "Sources",
-      you: "Vous",
-      bot: "Assistant",
-      notEnabled: "L'assistant n'est pas activ\u00e9 sur ce site.",
-      unreachable: "L'assistant est injoignable pour le moment. R\u00e9essayez plus tard.",
-      error: "Une erreur s'est produite. R\u00e9essayez plus tard.",
-      useful: "Cette r\u00e9ponse vous a-t-elle aid\u00e9\u00a0?",
-      yes: "Oui",
-      no: "Non",
-      thanks: "Merci pour votre avis.",
-      opens: "(s'ouvre dans une nouvelle fen\u00eatre)"
-    },
-    en: {
-      launcher: "Ask about housing",
-      title: "Housing assistant",
-      close: "Close",
-      label: "Your question",
-      placeholder: "Ask a question about housing\u2026",
-      send: "Send",
-      intro: "I answer questions on cooperative, collaborative and social housing with quotes from the knowledge base. No personal advice.",
-      searching: "Searching\u2026",
-      sources: "Sources",
-      you: "You",
-      bot: "Assistant",
-      notEnabled: "The assistant is not enabled on this site.",
-      unreachable: "The assistant cannot be reached right now. Please try again later.",
-      error: "Something went wrong. Please try again later.",
-      useful: "Was this helpful?",
-      yes: "Yes",
-      no: "No",
-      thanks: "Thank you for your feedback.",
-      opens: "(opens in a new window)"
-    }
-  };
+  // {nl: {...}, fr: {...}, en: {...}}: written here by the server from assistant/catalogue.py.
+  var TEXT = /*@catalogue*/{};
 
   function pickLanguage() {
     var candidates = [script.getAttribute("data-lang"), document.documentElement.lang, navigator.language];
