@@ -399,3 +399,15 @@ def forkserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForkServer]
         yield server.ready()
     finally:
         server.close()
+
+
+# --------------------------------------------------------------------------- the real model's index
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory, seed_corpus: Path) -> Path:
+    """The seed corpus indexed once with the configured (real) encoder, for model tests
+    that only read it."""
+    index_dir = tmp_path_factory.mktemp("seed-index")
+    Pipeline(Settings(), index_dir=index_dir).ingest(seed_corpus, show_progress=False)
+    return index_dir

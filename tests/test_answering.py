@@ -19,11 +19,9 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory) -> Assistant:
+def service(seed_index) -> Assistant:
     settings = Settings()
-    pipeline = Pipeline(settings, index_dir=tmp_path_factory.mktemp("index"))
-    pipeline.ingest(CORPUS, show_progress=False)
-    return Assistant(settings, pipeline)
+    return Assistant(settings, Pipeline(settings, index_dir=seed_index))
 
 
 @pytest.mark.model
