@@ -31,8 +31,8 @@ from starlette.concurrency import iterate_in_threadpool
 from .api_guard import Guard, client_key, error_body, error_response, install_error_handlers
 from .api_messages import preferred_language, say
 from .api_models import (ERRORS, AskRequest, AskResponse, FeedbackRequest, FeedbackResponse,
-                         HealthResponse, Question, SearchResponse, answer_json, hit_json, sse_json,
-                         to_turns)
+                         HealthResponse, Question, REGION_HELP, Region, SearchResponse, answer_json,
+                         hit_json, sse_json, to_turns)
 from .citations import citation_json
 from .errors import AssistantError, InputError, RateLimitedError
 from .config import Settings
@@ -160,7 +160,7 @@ def api_router(state: ApiState) -> APIRouter:
     def ask(body: AskRequest) -> dict:
         """Answer a question from the knowledge base, with numbered citations (`[n]` in the text)."""
         history = state.history([(m.role, m.content) for m in body.history], body.lang)
-        return answer_json(service.ask(body.question, history, body.lang))
+        return answer_json(service.ask(body.question, history, body.lang, body.region))
 
     @router.post("/ask/stream", dependencies=[Depends(ask_limit)],
                  responses={200: {"content": {"text/event-stream": {}},
@@ -176,7 +176,8 @@ def api_router(state: ApiState) -> APIRouter:
         async def events() -> AsyncIterator[dict]:
             streamed = ""
             try:
-                async for item in iterate_in_threadpool(service.stream(body.question, history, body.lang)):
+                async for item in iterate_in_threadpool(
+                        service.stream(body.question, history, body.lang, body.region)):
                     if isinstance(item, Answer):
                         # An LLM answer may have had sentences dropped and markers renumbered after
                         # streaming; the client replaces what it showed with this text.
@@ -200,9 +201,10 @@ def api_router(state: ApiState) -> APIRouter:
 
     @router.get("/search", response_model=SearchResponse, dependencies=[Depends(search_limit)])
     def search(q: Annotated[Question, Query()],
-               k: Annotated[int | None, Query(ge=1, le=50, description="Passages to return.")] = None) -> dict:
+               k: Annotated[int | None, Query(ge=1, le=50, description="Passages to return.")] = None,
+               region: Annotated[Region | None, Query(description=REGION_HELP)] = None) -> dict:
         """The best passages for a question (no answer composed)."""
-        result = service.search(q, k)
+        result = service.search(q, k, region)
         return {"question": result.question, "lang": result.language,
                 "hits": [hit_json(h) for h in result.hits]}
 

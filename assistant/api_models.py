@@ -10,9 +10,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from .citations import citation_json
 from .config import Settings
+from .sources import group_sources, source_json
 from .types import Answer, Hit, Turn
 
 Lang = Literal["nl", "fr", "en"]
+Region = Literal["flanders", "brussels", "netherlands", "eu"]
+REGION_HELP = "Only documents of this region, and the European ones (they concern every region)."
 MODEL_NAME = "housing-assistant"
 
 
@@ -52,6 +55,9 @@ class AskRequest(BaseModel):
         default_factory=list, description="Earlier messages, oldest first.",
         json_schema_extra={"maxItems": Settings.model_fields["max_history_messages"].default})
     lang: Lang | None = Field(None, description="Answer language; detected when absent.")
+    region: Region | None = Field(
+        None, description=f"{REGION_HELP} A refusal then refers to that region's public "
+                          "services, unless the question names another region.")
 
 
 class CitationOut(BaseModel):
@@ -66,11 +72,35 @@ class CitationOut(BaseModel):
     passage: str
 
 
+class QuoteOut(BaseModel):
+    n: int
+    passage_id: str
+    quote: str
+
+
+class SourceOut(BaseModel):
+    """One document of the answer (`sources.source_json`): its citations `n` and their quotes."""
+
+    model_config = ConfigDict(extra="allow")
+    source: int
+    doc_id: str
+    title: str
+    publisher: str
+    date: str
+    url: str
+    language: str
+    region: str
+    citations: list[int]
+    quotes: list[QuoteOut]
+
+
 class AskResponse(BaseModel):
     answer: str
     lang: str
     refused: bool
     citations: list[CitationOut]
+    sources: list[SourceOut] = Field(
+        default_factory=list, description="The citations grouped by document, in order of first use.")
 
 
 class SearchHit(BaseModel):
@@ -79,6 +109,7 @@ class SearchHit(BaseModel):
     title: str
     text: str
     score: float
+    region: str = ""
 
 
 class SearchResponse(BaseModel):
@@ -140,6 +171,7 @@ class ChatRequest(BaseModel):
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
     lang: Lang | None = Field(None, description="Extension: answer language; detected when absent.")
+    region: Region | None = Field(None, description="Extension: as `region` of /api/ask.")
 
 
 # 400: a body that is not text; 413: over the byte cap or the question limit; 429: the per-client budget.
@@ -152,12 +184,14 @@ ERRORS = {status: {"model": ErrorResponse} for status in (400, 403, 413, 422, 42
 def hit_json(hit: Hit) -> dict:
     p = hit.passage
     return {"passage_id": p.passage_id, "doc_id": p.doc_id, "title": p.meta.title,
-            "text": p.text, "score": round(float(hit.score), 6)}
+            "text": p.text, "score": round(float(hit.score), 6), "region": p.meta.region}
 
 
 def answer_json(answer: Answer) -> dict:
+    """/api/ask and `assistant ask --json`: the shape other tools read; extended, never renamed."""
     return {"answer": answer.text, "lang": answer.language, "refused": answer.refused,
-            "citations": [citation_json(c) for c in answer.citations]}
+            "citations": [citation_json(c) for c in answer.citations],
+            "sources": [source_json(s) for s in group_sources(answer.citations)]}
 
 
 def to_turns(messages: Iterable[tuple[str, str]]) -> list[Turn]:

@@ -45,14 +45,8 @@ def citation_json(citation: Citation) -> dict:
         "date": p.meta.date,
         "url": p.meta.url,
         "language": p.meta.language,
+        "region": p.meta.region,
         "quote_start": citation.quote_start,
         "quote_end": citation.quote_end,
     }
 
-
-def source_line(citation: Citation) -> str:
-    """`[n] Title — Publisher, date, link` with the parts that are known."""
-    meta = citation.passage.meta
-    details = ", ".join(part for part in (meta.publisher, meta.date, meta.url) if part)
-    title = meta.title or citation.passage.doc_id
-    return f"[{citation.n}] {title}" + (f" — {details}" if details else "")

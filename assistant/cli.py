@@ -7,20 +7,16 @@ import json
 import sys
 from pathlib import Path
 
+from .api_models import answer_json, hit_json
 from .config import Settings
 from .errors import AssistantError
-from .citations import citation_json, source_line
+from .citations import citation_json
 from .evaluation import (first_relevant_rank, format_answers, format_table, read_questions,
                          retrieval_metrics, supports)
 from .pipeline import Pipeline
+from .regions import REGIONS
 from .service import Assistant
-from .types import Answer, Hit
-
-
-def _hit_json(hit: Hit) -> dict:
-    p = hit.passage
-    return {"passage_id": p.passage_id, "doc_id": p.doc_id, "title": p.meta.title,
-            "text": p.text, "score": round(hit.score, 6)}
+from .sources import group_sources
 
 
 def cmd_prepare(args, settings: Settings) -> int:
@@ -50,10 +46,11 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 
 def cmd_search(args, settings: Settings) -> int:
-    result = Pipeline(settings, index_dir=args.index).retriever.search(args.question, k=args.k)
+    result = Pipeline(settings, index_dir=args.index).retriever.search(args.question, k=args.k,
+                                                                       region=args.region)
     if args.json:
         print(json.dumps({"question": result.question, "lang": result.language,
-                          "hits": [_hit_json(h) for h in result.hits]}, ensure_ascii=False))
+                          "hits": [hit_json(h) for h in result.hits]}, ensure_ascii=False))
         return 0
     for rank, hit in enumerate(result.hits, 1):
         p = hit.passage
@@ -62,19 +59,20 @@ def cmd_search(args, settings: Settings) -> int:
     return 0
 
 
-def _answer_json(answer: Answer) -> dict:
-    return {"answer": answer.text, "lang": answer.language, "refused": answer.refused,
-            "citations": [citation_json(c) for c in answer.citations]}
-
-
 def cmd_ask(args, settings: Settings) -> int:
-    answer = Assistant(settings, Pipeline(settings, index_dir=args.index)).ask(args.question)
+    service = Assistant(settings, Pipeline(settings, index_dir=args.index))
+    answer = service.ask(args.question, region=args.region)
     if args.json:
-        print(json.dumps(_answer_json(answer), ensure_ascii=False))
+        print(json.dumps(answer_json(answer), ensure_ascii=False))
         return 0
     print(answer.text)
-    for citation in answer.citations:
-        print(f"\n{source_line(citation)}\n   “{' '.join(citation.quote.split())}”")
+    for source in group_sources(answer.citations):  # one document, all its quotes
+        meta = source.meta
+        numbers = "".join(f"[{c.n}]" for c in source.citations)
+        details = ", ".join(part for part in (meta.publisher, meta.date, meta.url) if part)
+        print(f"\n{numbers} {meta.title or source.doc_id}" + (f" — {details}" if details else ""))
+        for citation in source.citations:
+            print(f"   [{citation.n}] “{' '.join(citation.quote.split())}”")
     return 0
 
 
@@ -97,7 +95,7 @@ def cmd_eval(args, settings: Settings) -> int:
             ranks.append((question.groups, first_relevant_rank(result.hits, question.evidence)))
         if args.json:
             print(json.dumps({"id": question.id, "lang": question.lang,
-                              "hits": [_hit_json(h) for h in result.hits],
+                              "hits": [hit_json(h) for h in result.hits],
                               "answer": answer.text, "refused": answer.refused,
                               "citations": [citation_json(c) for c in answer.citations],
                               "history": list(question.history),
@@ -112,6 +110,9 @@ def cmd_eval(args, settings: Settings) -> int:
                            title=f"{len(ranks)} answerable questions"), file=out)
     print(format_answers(outcomes), file=out)
     return 0
+
+
+REGION_HELP = "only documents of this region, and the European ones."
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -133,12 +134,15 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--k", type=int, default=None)
     search.add_argument("--json", action="store_true")
     search.add_argument("--index", type=Path, default=None)
+    search.add_argument("--region", choices=REGIONS, default=None, help=REGION_HELP)
     search.set_defaults(run=cmd_search)
 
     ask = sub.add_parser("ask", help="answer a question with cited sources")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true")
     ask.add_argument("--index", type=Path, default=None)
+    ask.add_argument("--region", choices=REGIONS, default=None,
+                     help=REGION_HELP + " A refusal then refers to that region's services.")
     ask.set_defaults(run=cmd_ask)
 
     evaluate = sub.add_parser("eval", help="hit@1, hit@k, MRR, grounded and refused shares, "

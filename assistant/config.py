@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from .messages import DEFAULT_REFERRALS
+from .regions import DEFAULT_REFERRALS
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The product makes no third-party calls; set before any library reads them.
@@ -90,6 +90,9 @@ class Settings(BaseSettings):
         default_factory=lambda: DEFAULT_REFERRALS,
         description="Where to ask when the knowledge base has no answer: region -> language -> text; '' is the fallback.",
     )
+    old_document_years: int = Field(
+        5, ge=0, description="An answer citing only documents more than this many years old "
+                             "(by the year of their date) says from when they are.")
 
     # --- optional generative answers (assistant/llm.py); off unless llm_base_url is set
     llm_base_url: str | None = Field(

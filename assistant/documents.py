@@ -4,7 +4,8 @@ A file or line that cannot be listed, named, read, decompressed or hashed become
 `Skipped` with a one-line reason (its path relative to the corpus); it never stops the run.
 Files are listed and opened by `corpus_files`, which never leaves the corpus folder.
 Metadata comes from a `<file name>.meta.json` sidecar, then from the file itself (title),
-then from the text (first line as title, detected language).
+then from the text (first line as title, detected language). A region's name becomes its
+code (regions.REGIONS: "Vlaanderen" -> "flanders"), which the store filters on.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .config import Settings
 from .corpus_files import (CorpusFile, UnreadableFile, display, list_corpus, open_listed,
                            open_regular)
 from .language import detect_language
+from .regions import region_code
 from .types import Document, DocumentMeta, Skipped
 
 logger = logging.getLogger(__name__)
@@ -330,7 +332,7 @@ def _document(doc_id: str, text: str, fields: dict[str, str], title: str, source
         publisher=fields.get("publisher", ""),
         date=fields.get("date", ""),
         language=fields.get("language") or detect_language(text),
-        region=fields.get("region", ""),
+        region=region_code(fields.get("region", "")),
         url=fields.get("url", ""),
     )
     return Document(doc_id=doc_id, text=text, meta=meta, source=source)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from .lexical import fold, stopwords
-from .messages import REGION_WORDS
+from .regions import REGION_WORDS
 from .types import Turn
 
 _CONNECTOR = re.compile(

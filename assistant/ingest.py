@@ -28,7 +28,9 @@ from .lexical import SAVED_NAME, LexicalIndex
 from .store import IndexLocation, PassageStore, new_generation_name
 from .types import Document, Passage, Skipped
 
-MANIFEST_VERSION = 2  # 2: sentence vectors stored with their passage
+# 2: sentence vectors stored with their passage; 3: region stored as a code (regions.REGIONS),
+# filtered on: an index of 2 holds names ("Brussels") no filter matches, so it is rebuilt.
+MANIFEST_VERSION = 3
 EMBEDDING_TEXT = "title + passage; title + heading path + sentence"
 
 

@@ -52,7 +52,8 @@ def openai_router(state: ApiState) -> APIRouter:
         service.check_question(question, body.lang)
         ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if not body.stream:
-            answer: Answer = await run_in_threadpool(service.ask, question, history, body.lang)
+            answer: Answer = await run_in_threadpool(service.ask, question, history, body.lang,
+                                                     body.region)
             return {
                 "id": ident, "object": "chat.completion", "created": created, "model": body.model,
                 "choices": [{"index": 0, "finish_reason": "stop",
@@ -69,7 +70,8 @@ def openai_router(state: ApiState) -> APIRouter:
         async def events() -> AsyncIterator[dict]:
             yield chunk({"role": "assistant", "content": ""})
             try:
-                async for item in iterate_in_threadpool(service.stream(question, history, body.lang)):
+                async for item in iterate_in_threadpool(
+                        service.stream(question, history, body.lang, body.region)):
                     if isinstance(item, Answer):
                         yield chunk({}, "stop", citations=[citation_json(c) for c in item.citations])
                     else:

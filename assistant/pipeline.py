@@ -79,15 +79,16 @@ class Pipeline:
                 self._live = self._load_retriever()
         return self._live[1]
 
-    def search(self, question: str, k: int, language: str | None = None) -> SearchResult:
+    def search(self, question: str, k: int, language: str | None = None,
+               region: str | None = None) -> SearchResult:
         """Search the live index; if a writer removed our generation mid-way, reload once."""
         try:
-            return self.retriever.search(question, k=k, language=language)
+            return self.retriever.search(question, k=k, language=language, region=region)
         except Exception:  # chromadb raises many types for a collection or folder that is gone
             if self.location.generation() == (self._live[0] if self._live else None):
                 raise
             self._live = None
-            return self.retriever.search(question, k=k, language=language)
+            return self.retriever.search(question, k=k, language=language, region=region)
 
     def _load_retriever(self) -> tuple[str, Retriever]:
         store, manifest, generation = open_current(self.location)

@@ -1,4 +1,5 @@
-"""When the knowledge base does not hold the answer: the decision and the referral.
+"""When the knowledge base does not hold the answer: the decision (the referral shown with a
+refusal is chosen in regions.py).
 
 The decision is a logistic model over features of the search result and of the best
 sentence, fitted by `python -m assistant.fitted.fit` on the eval files (answerable,
@@ -27,7 +28,7 @@ from functools import lru_cache
 from .answer import Sentence
 from .fitted import LogisticModel, fitted_model
 from .lexical import fold, stopwords
-from .messages import REGION_WORDS
+from .regions import REGION_WORDS
 from .question import asks_for_number, has_number
 from .retrieval import SearchResult
 
@@ -117,12 +118,3 @@ class RefusalPolicy:
         features["p_answerable"] = probability
         threshold = self.model.threshold if self.threshold is None else self.threshold
         return Evidence(features, refused=not scored or probability < threshold)
-
-
-def referral_for(question: str, language: str, referrals: dict[str, dict[str, str]]) -> str:
-    """The region named in the question picks the referral; else the neutral one."""
-    lowered = question.lower()
-    region = next((name for name, words in REGION_WORDS.items()
-                   if any(word in lowered for word in words)), "")
-    table = referrals.get(region) or referrals.get("", {})
-    return table.get(language) or table.get("en", "")

@@ -20,6 +20,7 @@ from .embedding import Embedder
 from .language import detect_language
 from .lexical import LexicalIndex, normalize
 from .question import asks_for_number, has_number
+from .regions import allowed_regions
 from .store import PassageStore
 from .types import Hit, ScoredSentence
 
@@ -51,12 +52,16 @@ class Retriever:
         self.weights = weights
         self.candidates = candidates
 
-    def search(self, question: str, k: int = 5, language: str | None = None) -> SearchResult:
+    def search(self, question: str, k: int = 5, language: str | None = None,
+               region: str | None = None) -> SearchResult:
+        """The k best passages; with `region`, only that region's and European ones (a
+        Chroma `where` on the dense side, a mask on the lexical side)."""
         language = language or detect_language(question)
+        regions = allowed_regions(region)
         vector = self.embedder.embed_queries([question])[0]
-        lexical = normalize(self.lexical.search(question, language, self.candidates))
+        lexical = normalize(self.lexical.search(question, language, self.candidates, regions))
         fused = {hit.passage.passage_id: self._fuse(hit, lexical, language)
-                 for hit in self.store.query(vector, self.candidates)}
+                 for hit in self.store.query(vector, self.candidates, regions)}
         missing = [pid for pid in lexical if pid not in fused]
         wanted = self._worth_fetching(missing, fused, lexical, max(k, self.weights.rerank_depth))
         for hit in self.store.score(wanted, vector) if wanted else ():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Generator, Iterator, Sequence
+from datetime import date
 from functools import cached_property
 
 from .answer import ExtractiveAnswerer, ExtractiveSettings, Sentence
@@ -16,8 +17,10 @@ from .language import detect_language
 from .llm import LLMAnswerer
 from .messages import say
 from .pipeline import Pipeline
-from .refusal import Evidence, RefusalPolicy, referral_for
+from .refusal import Evidence, RefusalPolicy
+from .regions import referral
 from .retrieval import SearchResult
+from .sources import age_notice
 from .types import Answer, Citation, Turn
 
 LANGUAGES = ("nl", "fr", "en")
@@ -55,38 +58,50 @@ class Assistant:
             raise InputError(say("no_words", guess))
         return text
 
-    def search(self, question: str, k: int | None = None) -> SearchResult:
+    def search(self, question: str, k: int | None = None, region: str | None = None) -> SearchResult:
         question = self.check_question(question)
-        return self.pipeline.search(question, k=k or self.settings.top_k)
+        return self.pipeline.search(question, k=k or self.settings.top_k, region=region)
 
-    def ask(self, question: str, history: Sequence[Turn] = (), language: str | None = None) -> Answer:
-        return self.respond(question, history, language)[0]
+    def ask(self, question: str, history: Sequence[Turn] = (), language: str | None = None,
+            region: str | None = None) -> Answer:
+        return self.respond(question, history, language, region)[0]
 
-    def respond(self, question: str, history: Sequence[Turn] = (),
-                language: str | None = None) -> tuple[Answer, SearchResult]:
+    def respond(self, question: str, history: Sequence[Turn] = (), language: str | None = None,
+                region: str | None = None) -> tuple[Answer, SearchResult]:
         """The answer and the search result it was made from (eval reports both)."""
-        *_, last = self._respond(question, history, language)  # the last item is the answer
+        *_, last = self._respond(question, history, language, region)  # the last is the answer
         return last
 
-    def _respond(self, question: str, history: Sequence[Turn] = (),
-                 language: str | None = None) -> Iterator[str | tuple[Answer, SearchResult]]:
-        """Text pieces (only an LLM's deltas are streamed), then (Answer, SearchResult) last."""
+    def _respond(self, question: str, history: Sequence[Turn] = (), language: str | None = None,
+                 region: str | None = None) -> Iterator[str | tuple[Answer, SearchResult]]:
+        """Text pieces (only an LLM's deltas are streamed), then (Answer, SearchResult) last.
+
+        `region` filters the documents (regions.allowed_regions) and, unless the question
+        names a region itself, picks the referral of a refusal."""
         question, history, language, standalone = self._standalone(question, history, language)
-        result, scored, evidence = self._gather_follow_up(question, history, standalone, language)
+        result, scored, evidence = self._gather_follow_up(question, history, standalone, language,
+                                                          region)
         if evidence.refused:
-            referral = referral_for(question, language, self.settings.referrals)
-            yield Answer(question, language, say("refusal", language, referral=referral),
+            where = referral(question, language, self.settings.referrals, region)
+            yield Answer(question, language, say("refusal", language, referral=where),
                          refused=True, standalone_question=standalone), result
             return
         if self.llm is not None:  # only asked once the evidence is strong enough
             verified = yield from self._generate(standalone, language, result)
             if verified is not None:
-                yield Answer(question, language, verified[0], refused=False, citations=verified[1],
+                yield Answer(question, language, self._dated(verified[0], verified[1], language),
+                             refused=False, citations=verified[1],
                              standalone_question=standalone), result
                 return
         text, citations = self.answerer.compose(language, self.answerer.select(scored), question)
-        yield Answer(question, language, text, refused=False, citations=citations,
-                     standalone_question=standalone), result
+        yield Answer(question, language, self._dated(text, citations, language), refused=False,
+                     citations=citations, standalone_question=standalone), result
+
+    def _dated(self, text: str, citations: Sequence[Citation], language: str) -> str:
+        """The answer, closed by how old its sources are when they are all old."""
+        notice = age_notice(citations, language, self.settings.old_document_years,
+                            date.today().year)
+        return f"{text}\n\n{notice}" if notice else text
 
     def _generate(self, question: str, language: str, result: SearchResult,
                   ) -> Generator[str, None, tuple[str, tuple[Citation, ...]] | None]:
@@ -126,18 +141,21 @@ class Assistant:
         language = language if language in LANGUAGES else detect_language(question)
         return question, history, language, standalone_question(question, history)
 
-    def _gather(self, question: str, language: str) -> tuple[SearchResult, list[Sentence], Evidence]:
-        result = self.pipeline.search(question, k=self.settings.top_k, language=language)
+    def _gather(self, question: str, language: str,
+                region: str | None = None) -> tuple[SearchResult, list[Sentence], Evidence]:
+        result = self.pipeline.search(question, k=self.settings.top_k, language=language,
+                                      region=region)
         scored = self.answerer.score(question, language, self.answerer.candidates(result.hits))
         return result, scored, self.policy.assess(result, scored, language)
 
     def _gather_follow_up(self, question: str, history: Sequence[Turn], standalone: str,
-                          language: str) -> tuple[SearchResult, list[Sentence], Evidence]:
+                          language: str, region: str | None = None,
+                          ) -> tuple[SearchResult, list[Sentence], Evidence]:
         """`_gather` for the standalone question, refused as well when a follow-up adds a
         place or name ("En in Brussel?") that the passage it would be answered from does not
         mention: the previous turn's answer is no answer to it. (Any of the top passages
         is not enough: the new word itself pulls in passages that merely name it.)"""
-        result, scored, evidence = self._gather(standalone, language)
+        result, scored, evidence = self._gather(standalone, language, region)
         source = scored[0].passage if scored else None
         text = f"{source.meta.title} {source.text}" if source else ""
         missing = unsupported_constraints(new_constraints(question, history), text)
@@ -146,14 +164,14 @@ class Assistant:
                                 refused=True)
         return result, scored, evidence
 
-    def stream(self, question: str, history: Sequence[Turn] = (),
-               language: str | None = None) -> Iterator[str | Answer]:
+    def stream(self, question: str, history: Sequence[Turn] = (), language: str | None = None,
+               region: str | None = None) -> Iterator[str | Answer]:
         """Answer text in pieces (paragraphs), then the finished Answer with its citations.
 
         With an LLM endpoint the pieces are its raw deltas; the final Answer's text is the
         verified one (dropped sentences, renumbered markers) and replaces what was streamed."""
         streamed = False
-        for item in self._respond(question, history, language):
+        for item in self._respond(question, history, language, region):
             if isinstance(item, str):
                 streamed = True
                 yield item

@@ -97,14 +97,16 @@ class PassageStore:
         for doc_id in doc_ids:
             self._passages.delete(where={"doc_id": doc_id})
 
-    def query(self, vector: np.ndarray, k: int) -> list[Hit]:
-        """The k nearest passages, with their sentence vectors.
+    def query(self, vector: np.ndarray, k: int,
+              regions: Sequence[str] | None = None) -> list[Hit]:
+        """The k nearest passages (of `regions` only, when given), with their sentence vectors.
 
         (Chroma returns fewer than k when the collection is smaller; counting first would
         cost 15 ms at 100k passages.)"""
         result = self._passages.query(
             query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
             n_results=k, include=["documents", "metadatas", "distances"],
+            where={"region": {"$in": list(regions)}} if regions else None,
         )
         return [
             _hit(pid, text, meta, 1.0 - dist)

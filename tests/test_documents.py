@@ -163,7 +163,7 @@ def test_plain_text_keeps_text_and_takes_sidecar_metadata(corpus: Path) -> None:
         "publisher": "Housing Office",
         "date": "2024-03-01",
         "language": "en",  # not in the sidecar: detected
-        "region": "Brussels",
+        "region": "brussels",  # a region's name is read as its code
         "url": "https://example.org/deposit",
     }
 

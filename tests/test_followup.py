@@ -17,7 +17,8 @@ from assistant.followup import (
 )
 from assistant.messages import say
 from assistant.pipeline import Pipeline
-from assistant.refusal import Evidence, referral_for
+from assistant.refusal import Evidence
+from assistant.regions import referral
 from assistant.service import Assistant
 from assistant.types import Turn
 
@@ -128,8 +129,8 @@ def test_a_follow_up_about_a_place_the_corpus_lacks_is_refused(service: Assistan
     follow_up = "And in Brussels?"
     answer = service.ask(follow_up, [Turn(first.question, first.text)])
     assert answer.refused and not answer.citations
-    referral = referral_for(follow_up, "en", service.settings.referrals)
-    assert answer.text == say("refusal", "en", referral=referral)
+    where = referral(follow_up, "en", service.settings.referrals)
+    assert answer.text == say("refusal", "en", referral=where)
     assert "cooperative" in answer.standalone_question  # the topic was carried all the same
 
 

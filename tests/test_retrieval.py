@@ -21,7 +21,7 @@ class FakeStore:
         self.dense, self.outside = dense, outside
         self.fetched: list[str] = []
 
-    def query(self, vector, k):
+    def query(self, vector, k, regions=None):
         best = sorted(self.dense.items(), key=lambda item: -item[1])[:k]
         return [Hit(passage(pid), score=cos, dense=cos) for pid, cos in best]
 
@@ -34,7 +34,7 @@ class FakeLexical:
     def __init__(self, scores: dict[str, float]) -> None:
         self.scores = scores
 
-    def search(self, question, language, k):
+    def search(self, question, language, k, regions=None):
         return sorted(self.scores.items(), key=lambda item: -item[1])[:k]
 
     def unknown_share(self, question, language):
