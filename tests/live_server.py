@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -113,8 +114,6 @@ def rss_peak_mb(pid: int) -> float:
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -153,7 +152,7 @@ class ServerProcess:
         return (self.logs / "serve.err").read_text(errors="replace")[-3000:]
 
     def wait_ready(self, timeout: float = 300) -> dict:
-        deadline = time.monotonic() + timeout
+        deadline, last = time.monotonic() + timeout, "no answer"
         while True:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.stderr_tail()}")
@@ -161,10 +160,12 @@ class ServerProcess:
                 reply = httpx.get(f"{self.url}/api/health", timeout=10)
                 if reply.status_code == 200:
                     return reply.json()
-            except httpx.TransportError:
-                pass
+                last = f"{reply.status_code} {reply.text[:300]}"
+            except httpx.TransportError as error:
+                last = repr(error)
             if time.monotonic() > deadline:
-                raise RuntimeError(f"server not ready within {timeout:.0f} s:\n{self.stderr_tail()}")
+                raise RuntimeError(f"server not ready within {timeout:.0f} s (health: {last}):\n"
+                                   f"{self.stderr_tail()}")
             time.sleep(0.3)
 
     def stop(self) -> int:
@@ -191,7 +192,9 @@ class ChatError(RuntimeError):
 class GradioChat:
     """One browser session of the chat, spoken as its frontend does: POST
     `/gradio_api/queue/join` with the event's `fn_index`, then read the session's
-    `/gradio_api/queue/data` event stream until `process_completed`."""
+    `/gradio_api/queue/data` event stream until `process_completed`. The events are found in
+    the page's config by the components' elem_ids: `question` (submit), `chat` (the
+    conversation) and `feedback-up` (the thumbs-up button, click)."""
 
     def __init__(self, client: httpx.Client, config: dict) -> None:
         self.client = client
@@ -199,7 +202,7 @@ class GradioChat:
         ids = {c.get("props", {}).get("elem_id"): c["id"] for c in config["components"]}
         self.question_id, self.chat_id = ids["question"], ids["chat"]
         self.submit = self._dependency(config, self.question_id, "submit")
-        self.like = self._dependency(config, self.chat_id, "like")
+        self.like = self._dependency(config, ids["feedback-up"], "click")
         self.history: list = []
 
     @staticmethod
@@ -209,16 +212,18 @@ class GradioChat:
         return reply.json()
 
     @staticmethod
-    def _dependency(config: dict, component: int, event: str) -> int:
+    def _dependency(config: dict, component: int, event: str) -> dict:
         for index, dependency in enumerate(config["dependencies"]):
             if [component, event] in [list(t) for t in dependency["targets"]]:
-                return dependency.get("id", index)
+                return {"id": dependency.get("id", index), "trigger": component, **dependency}
         raise ChatError(f"no {event} event on component {component}")
 
-    def _run(self, fn_index: int, trigger_id: int, data: list, event_data=None) -> list:
+    def _run(self, dependency: dict, values: dict[int, object]) -> list:
+        """Run one event; inputs not in `values` (gr.State: the server holds them) go as None."""
         join = self.client.post("/gradio_api/queue/join", json={
-            "data": data, "event_data": event_data, "fn_index": fn_index,
-            "trigger_id": trigger_id, "session_hash": self.session_hash})
+            "data": [values.get(i) for i in dependency["inputs"]], "event_data": None,
+            "fn_index": dependency["id"], "trigger_id": dependency["trigger"],
+            "session_hash": self.session_hash})
         if join.status_code != 200:
             raise ChatError(f"queue/join {join.status_code}: {join.text[:300]}")
         with self.client.stream("GET", "/gradio_api/queue/data",
@@ -236,17 +241,14 @@ class GradioChat:
 
     def ask(self, question: str) -> list:
         """The chat's messages after the answer (the session keeps them for follow-ups)."""
-        # Inputs: the question, the chat so far, and two gr.State values the server holds.
-        outputs = self._run(self.submit, self.question_id, [question, self.history, None, None])
-        chat = outputs[1]
+        outputs = self._run(self.submit, {self.question_id: question, self.chat_id: self.history})
+        chat = outputs[self.submit["outputs"].index(self.chat_id)]
         self.history = chat["value"] if isinstance(chat, dict) else chat
         return self.history
 
-    def vote(self, index: int, liked: bool = True) -> None:
-        """Thumbs up/down on chat message `index` (the feedback the chat stores)."""
-        message = self.history[index]
-        self._run(self.like, self.chat_id, [None, None],
-                  {"index": [index, 0], "value": message.get("content"), "liked": liked})
+    def vote(self) -> None:
+        """Thumbs up on the latest answer (the feedback the chat stores)."""
+        self._run(self.like, {})
 
 
 def _sse_data(lines: Iterator[str]) -> Iterator[dict]:

@@ -117,7 +117,7 @@ def ask_everywhere(client: httpx.Client, run: Run) -> None:
 
     chat = GradioChat(client, GradioChat.fetch_config(client))
     run.replies["chat"] = chat.ask(ANSWERED)
-    chat.vote(1)
+    chat.vote()
     chat.ask(OFF_TOPIC)  # a follow-up: the session's history goes back to the server
     # Gradio's deep-link endpoint would save the session's conversation to its temp folder.
     keep("deep_link", client.get("/gradio_api/deep_link", params={"session_hash": chat.session_hash}))
