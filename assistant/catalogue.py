@@ -99,6 +99,16 @@ API = {
         "fr": "Le dernier message doit être une question de l'utilisateur.",
         "en": "The last message must be a question from the user.",
     },
+    "not_found": {
+        "nl": "Deze pagina bestaat niet.",
+        "fr": "Cette page n'existe pas.",
+        "en": "This page does not exist.",
+    },
+    "unauthorized": {
+        "nl": "Deze pagina vraagt een geldige toegangssleutel.",
+        "fr": "Cette page demande une clé d'accès valide.",
+        "en": "This page needs a valid access token.",
+    },
     "loading": {
         "nl": "De assistent wordt opgestart. Probeer het zo dadelijk opnieuw.",
         "fr": "L'assistant démarre. Réessayez dans un instant.",
@@ -213,7 +223,54 @@ WIDGET = {
               "en": "(opens in a new window)"},
 }
 
-SECTIONS = {"answer": ANSWER, "api": API, "chat": CHAT, "widget": WIDGET}
+# /privacy: what the server keeps, and for how long (insight.py, official_pages.py).
+PRIVACY = {
+    "title": {"nl": "Privacy", "fr": "Vie privée", "en": "Privacy"},
+    "questions": {
+        "nl": "Van elke vraag die de assistent beantwoordt, bewaart de server alleen de dag, de "
+              "taal, de regio en of er een antwoord was. De vraag zelf wordt niet bewaard.",
+        "fr": "Pour chaque question à laquelle l'assistant répond, le serveur ne garde que le "
+              "jour, la langue, la région et s'il y avait une réponse. La question elle-même "
+              "n'est pas conservée.",
+        "en": "For each question the assistant answers, the server keeps only the day, the "
+              "language, the region and whether there was an answer. The question itself is "
+              "not kept."},
+    "words": {
+        "nl": "Woorden uit vragen zonder antwoord worden pas geteld als minstens {group} "
+              "verschillende vragen ze gebruikten: geen enkele vraag is terug te lezen.",
+        "fr": "Les mots des questions restées sans réponse ne sont comptés qu'une fois utilisés "
+              "par au moins {group} questions différentes : aucune question ne peut être relue.",
+        "en": "Words of questions without an answer are counted only once at least {group} "
+              "different questions used them: no single question can be read back."},
+    "feedback": {
+        "nl": "Een duim omhoog of omlaag wordt bewaard met de passages waarover hij gaat, niet "
+              "met uw vraag.",
+        "fr": "Un pouce levé ou baissé est conservé avec les passages qu'il concerne, pas avec "
+              "votre question.",
+        "en": "A thumbs up or down is kept with the passages it is about, not with your question."},
+    "feedback_questions": {
+        "nl": "De beheerder van deze site bewaart bij een duim omhoog of omlaag ook de vraag.",
+        "fr": "L'exploitant de ce site conserve aussi la question avec un pouce levé ou baissé.",
+        "en": "The operator of this site also keeps the question with a thumbs up or down."},
+    "conversations": {
+        "nl": "Gesprekken worden niet op de server bewaard; ze blijven in uw browser tot u het "
+              "gesprek wist of het venster sluit. De logbestanden van de server bevatten geen vragen.",
+        "fr": "Les conversations ne sont pas conservées sur le serveur ; elles restent dans votre "
+              "navigateur jusqu'à ce que vous les effaciez ou fermiez la fenêtre. Les journaux "
+              "du serveur ne contiennent aucune question.",
+        "en": "Conversations are not kept on the server; they stay in your browser until you "
+              "clear them or close the window. The server's logs hold no questions."},
+    "retention": {
+        "nl": "Alles wordt na {days} dagen gewist.",
+        "fr": "Tout est effacé après {days} jours.",
+        "en": "Everything is deleted after {days} days."},
+    "third_parties": {
+        "nl": "De assistent stuurt niets naar andere diensten.",
+        "fr": "L'assistant n'envoie rien à d'autres services.",
+        "en": "The assistant sends nothing to other services."},
+}
+
+SECTIONS = {"answer": ANSWER, "api": API, "chat": CHAT, "widget": WIDGET, "privacy": PRIVACY}
 
 
 def text(section: dict[str, dict[str, str]], key: str, language: str | None) -> str:

@@ -1,4 +1,4 @@
-"""Command line: prepare | ingest | search | ask | eval | serve."""
+"""Command line: prepare | ingest | search | ask | eval | serve | report."""
 
 from __future__ import annotations
 
@@ -23,6 +23,17 @@ def cmd_prepare(args, settings: Settings) -> int:
     from .embedding import prepare_encoder
 
     print(f"encoder {settings.encoder} ready in {prepare_encoder(settings, force=args.force)}")
+    return 0
+
+
+def cmd_report(args, settings: Settings) -> int:
+    from .insight import format_report, report_json
+    from .official_pages import insight_log
+
+    log = insight_log(settings)
+    log.purge()  # the retention holds even when the server has not restarted
+    report = log.report(args.days)
+    print(json.dumps(report_json(report), ensure_ascii=False) if args.json else format_report(report))
     return 0
 
 
@@ -156,6 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=7860)
     serve.set_defaults(run=cmd_serve)
+    report = sub.add_parser(
+        "report", help="what the knowledge base lacks: refused and thumbs-down questions per "
+                       "day, language and region, and the words refused questions share (no "
+                       "question text)",
+        epilog="example: assistant report --days 7")
+    report.add_argument("--days", type=int, default=30, help="days back from today (default 30)")
+    report.add_argument("--json", action="store_true", help="one JSON object")
+    report.set_defaults(run=cmd_report)
     return parser
 
 

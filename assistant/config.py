@@ -120,6 +120,15 @@ class Settings(BaseSettings):
     feedback_store_questions: bool = Field(
         False, description="Also store the question text with feedback (off: privacy)."
     )
+    retention_days: int = Field(
+        90, ge=1, description="Days kept of the ask counts, feedback and (opted-in) question "
+                              "texts; older entries are purged at start-up and by `assistant report`.")
+    insight_min_group: int = Field(
+        5, ge=2, description="Refused questions that must share a word before it is written "
+                             "down and shown in the report (no single question can be read back).")
+    insight_token: SecretStr = Field(
+        SecretStr(""), description="Bearer token of the officials' page /insight; empty: the page is off.")
+
 
     @field_validator("encoder", mode="before")
     @classmethod

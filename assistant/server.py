@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from .api import Readiness, install_api
 from .catalogue import widget_script
 from .config import Settings
+from .official_pages import install_official_pages
 from .service import LANGUAGES, Assistant
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ def create_app(settings: Settings, service: Assistant | None = None, *,
         lang = lang if lang in LANGUAGES else "nl"
         page = (STATIC_DIR / "demo.html").read_text(encoding="utf-8")
         return HTMLResponse(page.replace("{{lang}}", lang))
+
+    service.insight = install_official_pages(app, settings)  # /privacy, /insight; answers counted
 
     if with_ui:
         _mount_ui(app, service)

@@ -13,12 +13,13 @@ from .config import Settings
 from .errors import InputError, TooLargeError, UpstreamError
 from .fitted import fitted_values
 from .followup import new_constraints, standalone_question, unsupported_constraints
+from .insight import InsightLog
 from .language import detect_language
 from .llm import LLMAnswerer
 from .messages import say
 from .pipeline import Pipeline
 from .refusal import Evidence, RefusalPolicy
-from .regions import referral
+from .regions import referral, region_named
 from .retrieval import SearchResult
 from .sources import age_notice
 from .types import Answer, Citation, Turn
@@ -28,9 +29,11 @@ log = logging.getLogger(__name__)
 
 
 class Assistant:
-    def __init__(self, settings: Settings, pipeline: Pipeline | None = None) -> None:
+    def __init__(self, settings: Settings, pipeline: Pipeline | None = None,
+                 insight: InsightLog | None = None) -> None:
         self.settings = settings
         self.pipeline = pipeline or Pipeline(settings)
+        self.insight = insight  # the server's counts for officials (insight.py); None: not kept
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
@@ -58,7 +61,8 @@ class Assistant:
             raise InputError(say("no_words", guess))
         return text
 
-    def search(self, question: str, k: int | None = None, region: str | None = None) -> SearchResult:
+    def search(self, question: str, k: int | None = None,
+               region: str | None = None) -> SearchResult:
         question = self.check_question(question)
         return self.pipeline.search(question, k=k or self.settings.top_k, region=region)
 
@@ -70,7 +74,17 @@ class Assistant:
                 region: str | None = None) -> tuple[Answer, SearchResult]:
         """The answer and the search result it was made from (eval reports both)."""
         *_, last = self._respond(question, history, language, region)  # the last is the answer
+        self._record(last[0], region)
         return last
+
+    def _record(self, answer: Answer, region: str | None) -> None:
+        if self.insight is None:
+            return
+        try:
+            self.insight.record(answer.language, region_named(answer.question) or region or "",
+                                answer.refused, answer.question)
+        except OSError:  # counts for officials must never cost a citizen the answer
+            log.exception("insight counts could not be stored")
 
     def _respond(self, question: str, history: Sequence[Turn] = (), language: str | None = None,
                  region: str | None = None) -> Iterator[str | tuple[Answer, SearchResult]]:
@@ -177,6 +191,7 @@ class Assistant:
                 yield item
                 continue
             answer = item[0]
+            self._record(answer, region)
             if not streamed:
                 for piece in answer.text.split("\n\n"):
                     yield piece + "\n\n"
