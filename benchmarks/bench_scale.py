@@ -1,7 +1,7 @@
 """Index scale: write throughput, query latency, load time, disk and memory at 10k / 100k passages.
 
     python benchmarks/bench_scale.py [--sizes 10000,100000 | --quick] [--server] [--real 5000]
-                                     [--encoder sentence-transformers|onnx-int8] [--json]
+                                     [--encoder ENCODER] [--json]
 
 Passages are REAL text: the 5 seed documents of corpus/ plus distractors streamed from
 /work/shared/corpus-large/{be_laws_fr,nl_laws_markdown}.jsonl.gz through
@@ -42,12 +42,15 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import get_args
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
+
+from assistant.config import Encoder, Settings  # noqa: E402
 
 LARGE = Path("/work/shared/corpus-large")
 LARGE_FILES = ("be_laws_fr.jsonl.gz", "nl_laws_markdown.jsonl.gz")
@@ -451,8 +454,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--real", type=int, default=5000,
                         help="distractors with real vectors (encoded once, then cached)")
-    parser.add_argument("--encoder", default="sentence-transformers",
-                        choices=["sentence-transformers", "onnx-int8"])
+    parser.add_argument("--encoder", default=Settings.model_fields["encoder"].default,
+                        choices=get_args(Encoder), help="ASSISTANT_ENCODER of the run (default: the product's)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the built indexes")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -461,7 +464,6 @@ def main() -> None:
     if args.child:
         return child(args)
 
-    from assistant.config import Settings
     from assistant.ingest import index_signature
     from assistant.pipeline import Pipeline
     from assistant.store import LocalIndex, ServerIndex
