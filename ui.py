@@ -26,9 +26,15 @@ CSS = """
 .example-questions button { white-space: normal; text-align: left; }
 """
 # Pass to gr.mount_gradio_app(...) or demo.launch(...): no share link, no node server, no
-# third-party links in the footer, no MCP or PWA endpoints.
+# third-party links in the footer, no MCP or PWA endpoints, no monitoring, no run history,
+# no uploads, and errors never shown to the browser (the server's guard, api_guard.py, also
+# keeps every route the chat does not use away from Gradio).
 MOUNT_OPTIONS = {"theme": THEME, "css": CSS, "footer_links": [], "ssr_mode": False,
-                 "pwa": False, "mcp_server": False}
+                 "pwa": False, "mcp_server": False, "enable_monitoring": False,
+                 "run_history": False, "max_file_size": 1, "show_error": False}
+# Events waiting for their turn; a join beyond them is refused (busy), not queued for ever.
+QUEUE_SIZE = 64
+DEFAULT_CONCURRENCY = Settings.model_fields["chat_concurrency"].default
 QUOTE_COLORS = {view.labels(code)["quote"]: "#fde68a" for code in view.LANGUAGES}
 
 
@@ -36,7 +42,8 @@ def _header(words: dict[str, str]) -> str:
     return f"# {words['title']}\n{words['intro']}"
 
 
-def build_demo(service: Assistant) -> gr.Blocks:
+def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr.Blocks:
+    """The chat; `concurrency` answers are computed at once (settings.chat_concurrency)."""
     words = view.labels(view.DEFAULT_LANGUAGE)
     with gr.Blocks(title=words["title"], analytics_enabled=False) as demo:
         language = gr.State(view.DEFAULT_LANGUAGE)
@@ -117,16 +124,19 @@ def build_demo(service: Assistant) -> gr.Blocks:
         def feedback(session_records, current_language, data: gr.LikeData):
             return view.give_feedback(session_records, data.index, data.liked, current_language)
 
-        # One answer at a time across the send button, Enter and the examples (CPU-bound).
+        # The send button, Enter and the examples share `concurrency` answers at once. The
+        # concurrency_id also names the budget the guard charges (chat_routes.BUDGETS).
         event = {"outputs": outputs, "api_visibility": "private", "show_progress": "minimal",
-                 "concurrency_id": "answer", "concurrency_limit": 1}
+                 "concurrency_id": "answer", "concurrency_limit": concurrency}
         question.submit(answer, [question, chatbot, records, language], **event)
         send.click(answer, [question, chatbot, records, language], **event)
         for button in examples:
             button.click(answer, [button, chatbot, records, language], **event)
-        chatbot.like(feedback, [records, language], [status], api_visibility="private")
+        chatbot.like(feedback, [records, language], [status], api_visibility="private",
+                     concurrency_id="feedback")
         chatbot.clear(lambda current_language: render(view.Reply([], current_language, {}), True),
                       [language], outputs, api_visibility="private")
+    demo.queue(max_size=QUEUE_SIZE)
     return demo
 
 

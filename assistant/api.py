@@ -1,10 +1,9 @@
 """HTTP API for the widget and portals: ask, stream, search, health, feedback, OpenAI-compatible chat.
 
 Every error leaves in one shape, `{"error": {"status": int, "message": str}}`, with a message
-safe to show to a citizen (in the asker's language where it is known). `Guard` runs before the
-routes on /api and /v1: it refuses browser origins that are neither the server's own nor in
-the allow-list (403, preflights included), answers CORS only for allowed origins, and caps
-the body size (413) by Content-Length and by the bytes actually received.
+safe to show to a citizen (in the asker's language where it is known). The server's `Guard`
+(api_guard.py) runs before every route: origins, CORS, body size and time, security headers.
+The per-client budgets are here; the guard charges the chat's events to the same ones.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from limits.strategies import MovingWindowRateLimiter
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import iterate_in_threadpool
 
-from .api_guard import Guard, client_key, error_body, error_response, install_error_handlers
+from .api_guard import client_key, error_body, error_response, install_error_handlers
 from .api_messages import preferred_language, say
 from .api_models import (ERRORS, AskRequest, AskResponse, FeedbackRequest, FeedbackResponse,
                          HealthResponse, Question, REGION_HELP, Region, SearchResponse, answer_json,
@@ -127,6 +126,7 @@ class ApiState:
     readiness: Readiness
     ask_limit: RateLimit
     search_limit: RateLimit
+    feedback_limit: RateLimit
     feedback: FeedbackLog
 
     @classmethod
@@ -134,7 +134,11 @@ class ApiState:
                readiness: Readiness | None = None) -> ApiState:
         return cls(service, settings, readiness or Readiness(service.pipeline),
                    RateLimit(settings.rate_limit), RateLimit(settings.search_rate_limit),
-                   FeedbackLog(settings.feedback_dir))
+                   RateLimit(settings.feedback_rate_limit), FeedbackLog(settings.feedback_dir))
+
+    def budgets(self) -> dict[str, RateLimit]:
+        """By the name that prefixes each client key (`ask:<address>`)."""
+        return {"ask": self.ask_limit, "search": self.search_limit, "feedback": self.feedback_limit}
 
     def history(self, messages: Sequence[tuple[str, str]], language: str | None) -> list[Turn]:
         limit = self.settings.max_history_messages
@@ -155,6 +159,9 @@ def api_router(state: ApiState) -> APIRouter:
 
     def search_limit(request: Request) -> None:
         state.search_limit.hit(f"search:{client_key(request)}", preferred_language(request.headers))
+
+    def feedback_limit(request: Request) -> None:
+        state.feedback_limit.hit(f"feedback:{client_key(request)}", preferred_language(request.headers))
 
     @router.post("/ask", response_model=AskResponse, dependencies=[Depends(ask_limit)])
     def ask(body: AskRequest) -> dict:
@@ -218,7 +225,7 @@ def api_router(state: ApiState) -> APIRouter:
         return {"status": "ok", "model": retriever.embedder.name, "passages": retriever.store.count()}
 
     @router.post("/feedback", status_code=201, response_model=FeedbackResponse,
-                 dependencies=[Depends(search_limit)])
+                 dependencies=[Depends(feedback_limit)])
     def feedback(body: FeedbackRequest) -> dict:
         """A vote on an answer; stored with the cited passage ids only (no question text)."""
         state.feedback.append(body.vote, body.passage_ids, body.lang)
@@ -231,7 +238,7 @@ def api_router(state: ApiState) -> APIRouter:
 
 
 def install_api(app: FastAPI, service: Assistant, readiness: Readiness | None = None) -> ApiState:
-    """Routes under /api and /v1, the error shape, and the Guard middleware, on `app`."""
+    """Routes under /api and /v1 and the error shape, on `app` (the server adds the Guard)."""
     settings = service.settings
     state = ApiState.create(service, settings, readiness)
     api, openai = api_router(state), openai_router(state)
@@ -254,7 +261,5 @@ def install_api(app: FastAPI, service: Assistant, readiness: Readiness | None = 
         return error_response(404, "Not Found")
 
     install_error_handlers(app)
-    app.add_middleware(Guard, allowed_origins=settings.allowed_origins,
-                       max_body_bytes=settings.max_body_bytes)
     app.state.api = state
     return state

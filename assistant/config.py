@@ -111,9 +111,26 @@ class Settings(BaseSettings):
         description="Portal origins (scheme://host[:port]) allowed to call the API from a "
                     "browser; the server's own origin always is. '*' allows every origin.")
     rate_limit: str = Field("30/minute", description="Per client IP, for the ask endpoints.")
-    search_rate_limit: str = Field("120/minute", description="Per client IP, search and feedback.")
+    search_rate_limit: str = Field(
+        "120/minute", description="Per client IP: search and the chat's lighter events.")
     max_body_bytes: int = Field(32768, ge=1024, description="Largest request body accepted.")
     max_history_messages: int = Field(40, ge=0, description="Longest history a request may send.")
+    feedback_rate_limit: str = Field("20/minute", description="Per client IP, votes (API and chat).")
+    max_chat_body_bytes: int = Field(
+        262144, ge=1024, description="Largest request body the chat accepts (it sends the "
+                                     "conversation shown with each question).")
+    chat_concurrency: int = Field(
+        2, ge=1, description="Chat answers computed at once; more wait in the chat's queue.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed; "
+                    "empty: none, the client is the peer of the connection.")
+    max_connections: int = Field(
+        1000, ge=10, description="Open connections served at once; more are closed at once.")
+    header_timeout_s: float = Field(
+        10, gt=0, description="Seconds a connection may take to send a request's head "
+                              "(after opening or after its previous response).")
+    body_timeout_s: float = Field(10, gt=0, description="Seconds allowed to send a request body.")
 
     # --- feedback
     feedback_dir: Path = Field(Path("feedback"), description="Where thumbs up/down are stored.")
