@@ -9,7 +9,8 @@ from pathlib import Path
 
 from .api_models import answer_json, hit_json
 from .config import Settings
-from .errors import AssistantError
+from .documents import holds_files
+from .errors import AssistantError, InputError
 from .citations import citation_json
 from .evaluation import (first_relevant_rank, format_answers, format_table, read_questions,
                          retrieval_metrics, supports)
@@ -45,6 +46,11 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
+    corpus = args.corpus or settings.corpus_dir
+    if corpus.is_dir() and not holds_files(corpus):  # a missing folder: ingest's own error
+        raise InputError(f"The corpus folder {corpus} holds no documents (txt, md, html, pdf, "
+                         "docx, jsonl, jsonl.gz): nothing was indexed. Add documents and run "
+                         "`assistant ingest` again.")
     report = Pipeline(settings, index_dir=args.index).ingest(args.corpus, rebuild=args.rebuild)
     state = "rebuilt" if report.rebuilt else ("updated" if report.embedded or report.removed_documents else "up to date")
     print(f"index {state}: {report.documents} documents, {report.passages} passages "
@@ -126,52 +132,71 @@ def cmd_eval(args, settings: Settings) -> int:
 REGION_HELP = "only documents of this region, and the European ones."
 
 
+INDEX_HELP = "index folder (default: ASSISTANT_INDEX_DIR, else ./index)"
+K_HELP = "passages to return (default: ASSISTANT_TOP_K, 5)"
+
+
+def _command(sub, name: str, help: str, example: str) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=help, description=(help[0].upper() + help[1:] + ".").replace("%%", "%"),
+                          epilog=f"example: {example}",
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
+    parser = argparse.ArgumentParser(prog="assistant", description=__doc__,
+                                     epilog="`assistant COMMAND --help` shows each command's options and an example.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    prepare = sub.add_parser("prepare", help="build and verify the offline embedding model")
+    prepare = _command(sub, "prepare", "build and verify the offline embedding model",
+                       "assistant prepare")
     prepare.add_argument("--force", action="store_true", help="rebuild even if verified")
     prepare.set_defaults(run=cmd_prepare)
 
-    ingest = sub.add_parser("ingest", help="index the corpus (incremental)")
-    ingest.add_argument("--corpus", type=Path, default=None, help="corpus folder")
-    ingest.add_argument("--index", type=Path, default=None, help="index folder")
-    ingest.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    ingest = _command(sub, "ingest", "index the corpus: only new or changed documents are "
+                      "embedded, deleted ones removed", "assistant ingest --corpus corpus")
+    ingest.add_argument("--corpus", type=Path, default=None,
+                        help="corpus folder (default: ASSISTANT_CORPUS_DIR, else ./corpus)")
+    ingest.add_argument("--index", type=Path, default=None, help=INDEX_HELP)
+    ingest.add_argument("--rebuild", action="store_true", help="re-embed every document")
     ingest.set_defaults(run=cmd_ingest)
 
-    search = sub.add_parser("search", help="show the best passages for a question")
-    search.add_argument("question")
-    search.add_argument("--k", type=int, default=None)
-    search.add_argument("--json", action="store_true")
-    search.add_argument("--index", type=Path, default=None)
+    search = _command(sub, "search", "show the best passages for a question",
+                      'assistant search "Wat is een proeftuin?" --k 3')
+    search.add_argument("question", help="the question, in Dutch, French or English")
+    search.add_argument("--k", type=int, default=None, help=K_HELP)
+    search.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    search.add_argument("--index", type=Path, default=None, help=INDEX_HELP)
     search.add_argument("--region", choices=REGIONS, default=None, help=REGION_HELP)
     search.set_defaults(run=cmd_search)
 
-    ask = sub.add_parser("ask", help="answer a question with cited sources")
-    ask.add_argument("question")
-    ask.add_argument("--json", action="store_true")
-    ask.add_argument("--index", type=Path, default=None)
+    ask = _command(sub, "ask", "answer a question with cited sources",
+                   'assistant ask "Quelles villes néerlandaises ont participé à NETCO ?"')
+    ask.add_argument("question", help="the question, in Dutch, French or English")
+    ask.add_argument("--json", action="store_true", help="the answer as the API's JSON on stdout")
+    ask.add_argument("--index", type=Path, default=None, help=INDEX_HELP)
     ask.add_argument("--region", choices=REGIONS, default=None,
                      help=REGION_HELP + " A refusal then refers to that region's services.")
     ask.set_defaults(run=cmd_ask)
 
-    evaluate = sub.add_parser("eval", help="hit@1, hit@k, MRR, grounded and refused shares, "
-                              "with 95%% intervals, on a file of questions or conversations")
-    evaluate.add_argument("file", type=Path)
-    evaluate.add_argument("--k", type=int, default=None)
+    evaluate = _command(sub, "eval", "hit@1, hit@k, MRR, grounded and refused shares, "
+                        "with 95%% intervals, on a file of questions or conversations",
+                        "assistant eval ../shared/eval/dev.jsonl --k 5")
+    evaluate.add_argument("file", type=Path,
+                          help="JSON Lines: {id, lang, q | turns, evidence, unanswerable?}")
+    evaluate.add_argument("--k", type=int, default=None, help=K_HELP)
     evaluate.add_argument("--json", action="store_true", help="JSON Lines per question on stdout")
-    evaluate.add_argument("--index", type=Path, default=None)
+    evaluate.add_argument("--index", type=Path, default=None, help=INDEX_HELP)
     evaluate.set_defaults(run=cmd_eval)
-    serve = sub.add_parser("serve", help="serve the chat, the API and the widget")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=7860)
+
+    serve = _command(sub, "serve", "serve the chat, the API and the widget",
+                     "assistant serve --host 127.0.0.1 --port 7860")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     serve.set_defaults(run=cmd_serve)
-    report = sub.add_parser(
-        "report", help="what the knowledge base lacks: refused and thumbs-down questions per "
-                       "day, language and region, and the words refused questions share (no "
-                       "question text)",
-        epilog="example: assistant report --days 7")
+
+    report = _command(sub, "report", "what the knowledge base lacks: refused and thumbs-down "
+                      "questions per day, language and region, and the words refused questions "
+                      "share (no question text)", "assistant report --days 7")
     report.add_argument("--days", type=int, default=30, help="days back from today (default 30)")
     report.add_argument("--json", action="store_true", help="one JSON object")
     report.set_defaults(run=cmd_report)

@@ -156,6 +156,11 @@ def iter_corpus(
             yield item
 
 
+def holds_files(corpus_dir: Path) -> bool:
+    """True when the corpus lists at least one candidate document (cheap: stops at the first)."""
+    return next(iter(list_corpus(corpus_dir, _not_a_document)), None) is not None
+
+
 def count_documents(
     corpus_dir: Path, max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
 ) -> int:
