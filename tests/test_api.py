@@ -222,7 +222,7 @@ def test_search_returns_scored_hits(client: httpx.Client) -> None:
     body = reply.json()
     assert body["lang"] in ("nl", "fr", "en") and len(body["hits"]) == 3
     for hit in body["hits"]:
-        assert set(hit) == {"passage_id", "doc_id", "title", "text", "score"}
+        assert set(hit) == {"passage_id", "doc_id", "title", "text", "score", "region"}
         assert isinstance(hit["score"], float) and hit["text"]
     scores = [hit["score"] for hit in body["hits"]]
     assert scores == sorted(scores, reverse=True)
