@@ -12,24 +12,56 @@ import importlib.util
 import gradio as gr
 
 from assistant import chat_view as view
+from assistant.api_messages import preferred_language
+from assistant.catalogue import ENDONYMS
 from assistant.config import Settings
 from assistant.service import Assistant
 
 # System fonts only: the default theme would fetch Google Fonts.
+# The primary button is orange-700 (white text 5.2:1), not the default orange-500 (2.8:1).
 THEME = gr.themes.Default(font=[gr.themes.Font("system-ui"), "sans-serif"],
-                          font_mono=[gr.themes.Font("ui-monospace"), "monospace"])
+                          font_mono=[gr.themes.Font("ui-monospace"), "monospace"]).set(
+    button_primary_background_fill="#c2410c", button_primary_background_fill_dark="#c2410c",
+    button_primary_background_fill_hover="#9a3412",
+    button_primary_background_fill_hover_dark="#9a3412",
+    button_primary_border_color="#c2410c", button_primary_border_color_dark="#c2410c",
+    button_primary_text_color="#ffffff", button_primary_text_color_dark="#ffffff")
 CSS = """
 #sources-panel .source-details p { margin: 0.2em 0; }
 #sources-panel .source-passage .label { color: #1f2937 !important; }
 #sources-panel .source-passage .text { word-break: normal; overflow-wrap: break-word; }
 #sources-panel .label-wrap span { text-align: left; }
 .example-questions button { white-space: normal; text-align: left; }
+/* A focus ring of 3px, 3:1 or more against the page in light (blue-700) and dark (blue-300). */
+:root { --focus-ring-color: #1d4ed8; }
+.dark { --focus-ring-color: #93c5fd; }
+.gradio-container :is(button, input, textarea, select, a, [tabindex]):focus-visible {
+  outline: 3px solid var(--focus-ring-color) !important; outline-offset: 2px !important;
+  transition: none !important; }  /* Gradio's buttons would fade the ring in */
+/* Gradio's own trash button over the conversation says "Clear" in English: #clear-chat instead. */
+#chat .top-panel { display: none !important; }
+#answer-actions { align-items: center; gap: 8px; }
+#answer-actions > * { flex: 0 0 auto; min-width: 0 !important; }
+#answer-actions #status { flex: 1 1 12em; }
+#copy-answer[data-copied]::after { content: " \\2713  " attr(data-copied); }
+.sr-only { position: absolute !important; width: 1px; height: 1px; margin: -1px; padding: 0;
+  overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+/* On a phone the sources come right after the answer; the examples after them. */
+@media (max-width: 767px) {
+  #top, #main { flex-direction: column; }
+  #chat-column { display: contents; }
+  #sources-panel { order: 2; }
+  #examples { order: 3; }
+}
 """
+# The page's own script (assistant/static/chat.js, served by the server at /chat.js): an
+# external file, so that a Content-Security-Policy without inline scripts allows it.
+HEAD = '<script src="/chat.js"></script>'
 # Pass to gr.mount_gradio_app(...) or demo.launch(...): no share link, no node server, no
 # third-party links in the footer, no MCP or PWA endpoints, no monitoring, no run history,
 # no uploads, and errors never shown to the browser (the server's guard, api_guard.py, also
 # keeps every route the chat does not use away from Gradio).
-MOUNT_OPTIONS = {"theme": THEME, "css": CSS, "footer_links": [], "ssr_mode": False,
+MOUNT_OPTIONS = {"theme": THEME, "css": CSS, "head": HEAD, "footer_links": [], "ssr_mode": False,
                  "pwa": False, "mcp_server": False, "enable_monitoring": False,
                  "run_history": False, "max_file_size": 1, "show_error": False}
 # Events waiting for their turn; a join beyond them is refused (busy), not queued for ever.
@@ -47,27 +79,53 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
     words = view.labels(view.DEFAULT_LANGUAGE)
     with gr.Blocks(title=words["title"], analytics_enabled=False) as demo:
         language = gr.State(view.DEFAULT_LANGUAGE)
+        chosen = gr.State(None)  # the language picked with the switch, if any
         records = gr.State({})
-        header = gr.Markdown(_header(words), elem_id="header")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3):
+        shown = gr.State(None)  # the latest Answer: its sources again in another language
+        with gr.Row(elem_id="top", equal_height=False):
+            header = gr.Markdown(_header(words), elem_id="header")
+            switch = gr.Radio([(name, code) for code, name in ENDONYMS.items()],
+                              value=view.DEFAULT_LANGUAGE, label=words["language"],
+                              elem_id="language", scale=0, min_width=260)
+            # Only this region's documents (and the European ones); refusals refer there.
+            region = gr.Dropdown(view.region_choices(view.DEFAULT_LANGUAGE),
+                                 value=view.ALL_REGIONS, label=words["region"], elem_id="region",
+                                 filterable=False, scale=0, min_width=200)
+        with gr.Row(equal_height=False, elem_id="main"):
+            with gr.Column(scale=3, elem_id="chat-column"):
+                # No label: Gradio floats it over the first line. Gradio's copy, like and
+                # clear buttons speak English only: ours below come from the catalogue.
+                # No autoscroll: chat.js keeps the question and the answer's start in view.
                 chatbot = gr.Chatbot(
-                    label=words["chat"], elem_id="chat", height=480, render_markdown=True,
-                    sanitize_html=True, latex_delimiters=[], allow_tags=False,
-                    line_breaks=True, feedback_options=("Like", "Dislike"),
-                    buttons=["copy", "copy_all"],
+                    show_label=False, elem_id="chat", height="min(480px, 62vh)",
+                    autoscroll=False, render_markdown=True, sanitize_html=True,
+                    latex_delimiters=[], allow_tags=False, line_breaks=True,
+                    feedback_options=None, buttons=[],
                 )
-                with gr.Row():
+                with gr.Row(elem_id="ask"):
                     question = gr.Textbox(label=words["question"],
                                           placeholder=words["placeholder"], lines=1,
                                           max_lines=1, scale=5, elem_id="question")
                     send = gr.Button(words["send"], variant="primary", scale=1,
                                      elem_id="send")
-                examples_heading = gr.Markdown(f"**{words['examples']}**")
-                with gr.Row(elem_classes=["example-questions"]):
-                    examples = [gr.Button(text, size="sm", elem_classes=["example"])
-                                for text in view.EXAMPLES]
-                status = gr.Markdown("", elem_id="status")
+                with gr.Row(elem_id="answer-actions"):
+                    useful = gr.Markdown(words["useful"], visible=False, elem_id="useful")
+                    like = gr.Button(words["like"], size="sm", visible=False,
+                                     elem_id="feedback-up")
+                    dislike = gr.Button(words["dislike"], size="sm", visible=False,
+                                        elem_id="feedback-down")
+                    copy = gr.Button(words["copy"], size="sm", visible=False,
+                                     elem_id="copy-answer")
+                    clear = gr.Button(words["clear"], size="sm", visible=False,
+                                      elem_id="clear-chat")
+                    status = gr.Markdown("", elem_id="status")
+                # The finished answer once, for screen readers (chat.js: a live region).
+                announcer = gr.Markdown("", elem_id="announcer", elem_classes=["sr-only"])
+                with gr.Column(elem_id="examples"):
+                    examples_heading = gr.Markdown(f"**{words['examples']}**")
+                    with gr.Row(elem_classes=["example-questions"]):
+                        examples = [gr.Button(text, size="sm", elem_classes=["example"])
+                                    for text in view.EXAMPLES]
             with gr.Column(scale=2, elem_id="sources-panel"):
                 sources_heading = gr.Markdown(f"## {words['sources']}")
                 sources_empty = gr.Markdown(words["no_sources"])
@@ -84,58 +142,94 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
                         )
                     slots.append((accordion, details, passage))
 
-        outputs = [question, chatbot, send, header, examples_heading, sources_heading,
-                   sources_empty, status, records, language,
-                   *[c for slot in slots for c in slot]]
+        outputs = {question, chatbot, send, header, switch, region, examples_heading,
+                   sources_heading,
+                   sources_empty, useful, like, dislike, copy, clear, status, announcer,
+                   records, language, shown, *[c for slot in slots for c in slot]}
 
-        def render(reply: view.Reply, clear_question: bool) -> list:
+        def render(reply: view.Reply, clear_question: bool) -> dict:
             words = view.labels(reply.language)
-            updates = [
-                gr.update(value="", label=words["question"], placeholder=words["placeholder"])
-                if clear_question else gr.update(),
-                gr.update(value=reply.history, label=words["chat"]),
-                gr.update(value=words["send"]),
-                gr.update(value=_header(words)),
-                gr.update(value=f"**{words['examples']}**"),
-                gr.update(value=f"## {words['sources']}"),
-                gr.update(value=words["no_sources"], visible=not reply.sources),
-                gr.update(value="") if clear_question else gr.update(),
-                reply.records,
-                reply.language,
-            ]
+            answered = reply.final and view.last_answer_index(reply.records) == len(reply.history) - 1
+            updates = {
+                question: gr.update(label=words["question"], placeholder=words["placeholder"],
+                                    **({"value": ""} if clear_question else {})),
+                chatbot: gr.update(value=reply.history),
+                send: gr.update(value=words["send"]),
+                header: gr.update(value=_header(words)),
+                switch: gr.update(value=reply.language, label=words["language"]),
+                region: gr.update(label=words["region"],
+                                  choices=view.region_choices(reply.language)),
+                examples_heading: gr.update(value=f"**{words['examples']}**"),
+                sources_heading: gr.update(value=f"## {words['sources']}"),
+                sources_empty: gr.update(value=words["no_sources"], visible=not reply.sources),
+                useful: gr.update(value=words["useful"], visible=answered),
+                like: gr.update(value=words["like"], visible=answered),
+                dislike: gr.update(value=words["dislike"], visible=answered),
+                copy: gr.update(value=words["copy"], visible=answered),
+                clear: gr.update(value=words["clear"], visible=bool(reply.history)),
+                status: gr.update(value="") if clear_question else gr.update(),
+                announcer: gr.update(value=reply.history[-1]["content"] if answered else ""),
+                records: reply.records,
+                language: reply.language,
+                shown: reply.answer if reply.final else gr.update(),
+            }
             for i, (accordion, details, passage) in enumerate(slots):
                 if i < len(reply.sources):
                     source = reply.sources[i]
-                    updates += [gr.update(label=source.label, visible=True, open=False),
-                                gr.update(value=source.details),
-                                gr.update(value=list(source.segments), label=words["passage"])]
+                    updates[accordion] = gr.update(label=source.label, visible=True, open=False,
+                                                   elem_classes=[f"lang-{source.language}"])
+                    updates[details] = gr.update(value=source.details)
+                    updates[passage] = gr.update(value=list(source.segments),
+                                                 label=words["passage"])
                 else:
-                    updates += [gr.update(visible=False), gr.update(value=""),
-                                gr.update(value=None)]
+                    updates[accordion] = gr.update(visible=False)
+                    updates[details] = gr.update(value="")
+                    updates[passage] = gr.update(value=None)
             return updates
 
-        def answer(text, history, session_records, current_language):
+        def answer(text, history, session_records, current_language, chosen_language, area):
             first = True
-            for reply in view.respond(service, text, history, session_records,
-                                      current_language):
+            for reply in view.respond(service, text, history, session_records, current_language,
+                                      chosen_language, view.region_filter(area)):
                 yield render(reply, first)
                 first = False
 
-        def feedback(session_records, current_language, data: gr.LikeData):
-            return view.give_feedback(session_records, data.index, data.liked, current_language)
+        def start(request: gr.Request) -> dict:
+            """Before any question: the browser's language (Accept-Language)."""
+            return render(view.Reply([], preferred_language(request.headers), {}), False)
+
+        def choose(code, history, session_records, answer_shown) -> dict:
+            """The switch: this language from now on, for the labels and the answers."""
+            reply = view.Reply(history or [], code, session_records or {},
+                               view.source_views(answer_shown, code), final=True,
+                               answer=answer_shown)
+            return {**render(reply, False), chosen: code}
+
+        def vote(liked: bool):
+            def handler(session_records, current_language) -> str:
+                index = view.last_answer_index(session_records)
+                return view.give_feedback(session_records, index, liked, current_language)
+            return handler
 
         # The send button, Enter and the examples share `concurrency` answers at once. The
         # concurrency_id also names the budget the guard charges (chat_routes.BUDGETS).
         event = {"outputs": outputs, "api_visibility": "private", "show_progress": "minimal",
                  "concurrency_id": "answer", "concurrency_limit": concurrency}
-        question.submit(answer, [question, chatbot, records, language], **event)
-        send.click(answer, [question, chatbot, records, language], **event)
+        question.submit(answer, [question, chatbot, records, language, chosen, region], **event)
+        send.click(answer, [question, chatbot, records, language, chosen, region], **event)
         for button in examples:
-            button.click(answer, [button, chatbot, records, language], **event)
-        chatbot.like(feedback, [records, language], [status], api_visibility="private",
-                     concurrency_id="feedback")
-        chatbot.clear(lambda current_language: render(view.Reply([], current_language, {}), True),
-                      [language], outputs, api_visibility="private")
+            button.click(answer, [button, chatbot, records, language, chosen, region], **event)
+        like.click(vote(True), [records, language], [status], api_visibility="private",
+                   concurrency_id="feedback")
+        dislike.click(vote(False), [records, language], [status], api_visibility="private",
+                      concurrency_id="feedback")
+        clear.click(lambda current_language: render(view.Reply([], current_language, {},
+                                                               final=True), True),
+                    [language], outputs, api_visibility="private", show_progress="hidden")
+        # Relabelling is instant: no pending state dimming the whole page meanwhile.
+        switch.input(choose, [switch, chatbot, records, shown], outputs | {chosen},
+                     api_visibility="private", show_progress="hidden")
+        demo.load(start, None, outputs, api_visibility="private", show_progress="hidden")
     demo.queue(max_size=QUEUE_SIZE)
     return demo
 

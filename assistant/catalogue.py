@@ -141,12 +141,20 @@ CHAT = {
                     "en": "Type your question and press Enter"},
     "send": {"nl": "Verstuur", "fr": "Envoyer", "en": "Send"},
     "language": {"nl": "Taal", "fr": "Langue", "en": "Language"},
+    # The region filter (regions.REGIONS); "all" searches every document.
+    "region": {"nl": "Regio", "fr": "Région", "en": "Region"},
+    "region_all": {"nl": "Alle regio's", "fr": "Toutes les régions", "en": "All regions"},
+    "region_flanders": {"nl": "Vlaanderen", "fr": "Flandre", "en": "Flanders"},
+    "region_brussels": {"nl": "Brussel", "fr": "Bruxelles", "en": "Brussels"},
+    "region_netherlands": {"nl": "Nederland", "fr": "Pays-Bas", "en": "Netherlands"},
+    "region_eu": {"nl": "Europa", "fr": "Europe", "en": "Europe"},
     "examples": {"nl": "Voorbeeldvragen", "fr": "Exemples de questions",
                  "en": "Example questions"},
     "sources": {"nl": "Bronnen", "fr": "Sources", "en": "Sources"},
     "no_sources": {"nl": "De bronnen van het laatste antwoord verschijnen hier.",
                    "fr": "Les sources de la dernière réponse s'affichent ici.",
                    "en": "The sources of the latest answer appear here."},
+    "answer": {"nl": "Antwoord", "fr": "Réponse", "en": "Answer"},
     "passage": {"nl": "Passage", "fr": "Passage", "en": "Passage"},
     "quote": {"nl": "geciteerd", "fr": "cité", "en": "quoted"},
     "publisher": {"nl": "Uitgever", "fr": "Éditeur", "en": "Publisher"},
@@ -175,7 +183,8 @@ WIDGET = {
                  "en": "Ask about housing"},
     "title": {"nl": "Woonassistent", "fr": "Assistant logement", "en": "Housing assistant"},
     "close": {"nl": "Sluiten", "fr": "Fermer", "en": "Close"},
-    "clear": {"nl": "Wissen", "fr": "Effacer", "en": "Clear"},
+    # Each aria-label holds the visible text (WCAG 2.5.3, label in name).
+    "clear": {"nl": "Wis", "fr": "Effacer", "en": "Clear"},
     "clearLabel": {"nl": "Wis het gesprek", "fr": "Effacer la conversation",
                    "en": "Clear the conversation"},
     "cleared": {"nl": "Het gesprek is gewist.", "fr": "La conversation a été effacée.",
@@ -285,18 +294,30 @@ def words(section: dict[str, dict[str, str]], language: str | None) -> dict[str,
     return {key: entry[code] for key, entry in section.items()}
 
 
-# widget.js holds this marker where its texts go; the server writes the WIDGET section there.
-WIDGET_MARKER = "/*@catalogue*/{}"
-WIDGET_FILE = Path(__file__).resolve().parent / "static" / "widget.js"
+# widget.js and chat.js hold this marker where their texts go; the server writes them there.
+MARKER = "/*@catalogue*/{}"
+WIDGET_MARKER = MARKER
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
-@lru_cache(maxsize=1)
-def widget_script() -> bytes:
-    """widget.js with the WIDGET section and the language names in it (once per process)."""
-    source = WIDGET_FILE.read_text(encoding="utf-8")
-    if WIDGET_MARKER not in source:
-        raise RuntimeError(f"{WIDGET_FILE} lacks {WIDGET_MARKER}")
-    texts = {code: {**words(WIDGET, code), "languages": ENDONYMS} for code in LANGUAGES}
-    # `<` escaped: a text can never close the page's script element when inlined by a portal.
+@lru_cache(maxsize=None)
+def _script(name: str, section_name: str) -> bytes:
+    path = STATIC_DIR / name
+    source = path.read_text(encoding="utf-8")
+    if MARKER not in source:
+        raise RuntimeError(f"{path} lacks {MARKER}")
+    section = SECTIONS[section_name]
+    texts = {code: {**words(section, code), "languages": ENDONYMS} for code in LANGUAGES}
+    # `<` escaped: a text can never close a script element if a portal inlines the file.
     data = json.dumps(texts, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
-    return source.replace(WIDGET_MARKER, data, 1).encode("utf-8")
+    return source.replace(MARKER, data, 1).encode("utf-8")
+
+
+def widget_script() -> bytes:
+    """widget.js with the WIDGET section and the language names in it (built once)."""
+    return _script("widget.js", "widget")
+
+
+def chat_script() -> bytes:
+    """chat.js (the Gradio page's script) with the CHAT section in it (built once)."""
+    return _script("chat.js", "chat")

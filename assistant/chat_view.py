@@ -22,10 +22,12 @@ from urllib.parse import quote, urlsplit
 
 from .catalogue import CHAT, DEFAULT_LANGUAGE, LANGUAGES, words
 from .citations import marked_segments
+from .sources import group_sources, source_numbers
 from .config import Settings
 from .errors import AssistantError
 from .language import detect_language
-from .types import Answer, Turn
+from .regions import REGIONS
+from .types import Answer, Citation, Turn
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,20 @@ def ui_language(question: str | None, previous: str | None = None) -> str:
     if text and has_words(text):
         return detect_language(text)
     return previous if previous in LANGUAGES else DEFAULT_LANGUAGE
+
+
+ALL_REGIONS = "all"
+
+
+def region_choices(language: str | None) -> list[tuple[str, str]]:
+    """The region filter's (label, value) pairs in `language`: every region first."""
+    words = labels(language)
+    return [(words[f"region_{code}"], code) for code in (ALL_REGIONS, *REGIONS)]
+
+
+def region_filter(choice: str | None) -> str | None:
+    """The region to filter on, None for every region (or a value that is none of them)."""
+    return choice if choice in REGIONS else None
 
 
 # --------------------------------------------------------------------------- escaping
@@ -131,26 +147,57 @@ def answer_message(text: str) -> str:
     return escape_text(text.strip())
 
 
+# A quote paragraph of an escaped answer: `“…” [n]` (answer.compose writes one per line).
+_QUOTE_LINE = re.compile(r"^(“[^\n]*”)( \[(\d+)\])$", re.MULTILINE)
+
+
+def quotes_with_language(message: str, answer: Answer) -> str:
+    """Each quote wrapped in `<span lang="xx">` with its document's language, so that screen
+    readers read a Dutch quote in a French answer as Dutch (the escaped quote holds no `<`)."""
+    languages = {c.n: c.passage.meta.language for c in answer.citations}
+
+    def wrap(match: re.Match) -> str:
+        code = languages.get(int(match.group(3)))
+        if code not in LANGUAGES:
+            return match.group(0)
+        return f'<span lang="{code}">{match.group(1)}</span>{match.group(2)}'
+
+    return _QUOTE_LINE.sub(wrap, message)
+
+
+_TAG = re.compile(r"<[^<>]*>")
+
+
+def last_answer_index(records: Mapping[int, dict] | None) -> int | None:
+    """The history index of the latest answer (what the feedback buttons vote on)."""
+    answers = [i for i, r in (records or {}).items() if r.get("kind") == "answer"]
+    return max(answers, default=None)
+
+
 @dataclass(frozen=True)
 class SourceView:
-    """One source of the panel: plain-text `[n] title`, escaped Markdown details (publisher,
-    date, link), and the passage as (text, category) pieces, the quote's category set."""
+    """One source (document) of the panel, number `n` (its slot, `#source-n`): plain-text
+    `[1] [3] title`, escaped Markdown details (publisher, date, link), and its cited passages
+    as (text, category) pieces, the quotes' category set;
+    `language`: the document's (the title and passage carry it as their `lang`)."""
 
     n: int
     label: str
     details: str
     segments: tuple[tuple[str, str | None], ...]
+    language: str = ""
 
 
 def source_views(answer: Answer | None, language: str) -> list[SourceView]:
-    """`[n] title` with publisher, date and link when known, and the passage with its quote."""
+    """One view per document (sources.group_sources): `[1] [3] title`, publisher, date and
+    link when known, and each cited passage with its quote marked."""
     if answer is None:
         return []
     words = labels(language)
     views = []
-    for citation in answer.citations[:MAX_SOURCES]:
-        meta = citation.passage.meta
-        title = meta.title or citation.passage.doc_id
+    for source in group_sources(answer.citations)[:MAX_SOURCES]:
+        meta = source.meta
+        title = meta.title or source.doc_id
         details = []
         if meta.publisher:
             details.append(f"{words['publisher']}: {escape_text(meta.publisher)}")
@@ -159,11 +206,48 @@ def source_views(answer: Answer | None, language: str) -> list[SourceView]:
         link = safe_link(meta.url)
         if link:
             details.append(f"{words['link']}: [{escape_text(meta.url)}]({link})")
-        segments = tuple((text, words["quote"] if quoted else None)
-                         for text, quoted in marked_segments(citation))
-        views.append(SourceView(citation.n, f"[{citation.n}] {title}", "  \n".join(details),
-                                segments))
+        numbers = " ".join(f"[{c.n}]" for c in source.citations)
+        views.append(SourceView(source.number, f"{numbers} {title}", "  \n".join(details),
+                                _passages(source.citations, words["quote"]), meta.language))
     return views
+
+
+def _passages(citations: Sequence[Citation], quoted: str) -> tuple[tuple[str, str | None], ...]:
+    """Each cited passage with its quote marked; several are set apart and numbered."""
+    segments: list[tuple[str, str | None]] = []
+    for i, citation in enumerate(citations):
+        if len(citations) > 1:
+            segments.append((("\n\n" if i else "") + f"[{citation.n}] ", None))
+        segments += [(text, quoted if is_quote else None)
+                     for text, is_quote in marked_segments(citation)]
+    return tuple(segments)
+
+
+# `[n]` in an escaped answer: "[1]", or "[1\]" when another bracket follows (escape_text).
+_MARKER = re.compile(r"\[(\d+)\\?\]")
+_LINKED_MARKER = re.compile(r'\[\\\[(\d+)\\\]\]\(#source-\d+ "[^"]*"\)')
+_NOT_IN_TITLE = re.compile(r'["\\<>]')
+
+
+def link_markers(message: str, answer: Answer) -> str:
+    """Each `[n]` of an escaped final answer as a link to its source in the panel (slot k's
+    accordion, `#source-k`), titled with the document: Tab and Enter reach it like any link."""
+    number = source_numbers(answer.citations)
+    titles = {c.n: _NOT_IN_TITLE.sub("", " ".join((c.passage.meta.title or c.passage.doc_id)
+                                                     .split())) for c in answer.citations}
+
+    def link(match: re.Match) -> str:
+        n = int(match.group(1))
+        if number.get(n, MAX_SOURCES + 1) > MAX_SOURCES:  # not a citation, or no slot for it
+            return match.group(0)
+        return f'[\\[{n}\\]](#source-{number[n]} "{titles[n]}")'
+
+    return _MARKER.sub(link, message)
+
+
+def _unlinked(message: str) -> str:
+    """`link_markers` undone: a follow-up's history holds the answer's plain `[n]`."""
+    return _LINKED_MARKER.sub(lambda match: f"[{match.group(1)}]", message)
 
 
 # --------------------------------------------------------------------------- history
@@ -217,7 +301,8 @@ def history_to_turns(history: Sequence[Any] | None, skip: Container[int] = ()) -
                 close()  # a blank question gets an error with no user message of its own
                 question, answer_parts = None, []
                 continue
-            text = unescape_text(message_text(message)).strip()
+            # Escaped text holds no `<`: any tag is one of ours (quotes_with_language).
+            text = unescape_text(_unlinked(_TAG.sub("", message_text(message)))).strip()
             if text:
                 answer_parts.append(text)
     close()
@@ -228,8 +313,8 @@ def history_to_turns(history: Sequence[Any] | None, skip: Container[int] = ()) -
 
 
 class Service(Protocol):
-    def stream(self, question: str, history: Sequence[Turn] = (),
-               language: str | None = None) -> Iterator[str | Answer]: ...
+    def stream(self, question: str, history: Sequence[Turn] = (), language: str | None = None,
+               region: str | None = None) -> Iterator[str | Answer]: ...
 
 
 @dataclass
@@ -241,6 +326,7 @@ class Reply:
     records: dict[int, dict]
     sources: list[SourceView] = field(default_factory=list)
     final: bool = False
+    answer: Answer | None = None
 
 
 def exchange_record(answer: Answer | None, language: str, question: str) -> dict:
@@ -254,12 +340,17 @@ def exchange_record(answer: Answer | None, language: str, question: str) -> dict
 
 
 def respond(service: Service, question: str | None, history: Sequence[Any] | None,
-            records: Mapping[int, dict] | None, previous_language: str | None) -> Iterator[Reply]:
-    """Ask `service` and yield the chat as it grows; errors become a message, never a trace."""
+            records: Mapping[int, dict] | None, previous_language: str | None,
+            chosen: str | None = None, region: str | None = None) -> Iterator[Reply]:
+    """Ask `service` and yield the chat as it grows; errors become a message, never a trace.
+
+    `chosen`: the language picked with the switch; it beats the question's own. `region`:
+    the region picked (regions.REGIONS), or None for all."""
     question = question or ""
     history = [dict(m) if isinstance(m, Mapping) else m for m in (history or [])]
     records = dict(records or {})
-    language = ui_language(question, previous_language)
+    chosen = chosen if chosen in LANGUAGES else None
+    language = chosen or ui_language(question, previous_language)
     skip = {i for i, r in records.items() if r.get("kind") != "answer"}
     turns = history_to_turns(history, skip)
     if question.strip():
@@ -270,8 +361,8 @@ def respond(service: Service, question: str | None, history: Sequence[Any] | Non
     text = ""
     try:
         # Without words the question has no language of its own: answer in the one shown.
-        hint = None if has_words(question) else language
-        for piece in service.stream(question, turns, hint):
+        hint = chosen or (None if has_words(question) else language)
+        for piece in service.stream(question, turns, hint, region):
             if isinstance(piece, Answer):
                 answer = piece
                 break
@@ -280,7 +371,7 @@ def respond(service: Service, question: str | None, history: Sequence[Any] | Non
                         language, records)
         if answer is None:
             raise RuntimeError("the service stream ended without an Answer")
-        message = answer_message(answer.text)
+        message = link_markers(quotes_with_language(answer_message(answer.text), answer), answer)
         language = answer.language if answer.language in LANGUAGES else language
     except AssistantError as error:
         message = escape_text(str(error))
@@ -290,7 +381,8 @@ def respond(service: Service, question: str | None, history: Sequence[Any] | Non
         answer = None
     history.append({"role": "assistant", "content": message})
     records[len(history) - 1] = exchange_record(answer, language, question)
-    yield Reply(history, language, records, source_views(answer, language), final=True)
+    yield Reply(history, language, records, source_views(answer, language), final=True,
+                answer=answer)
 
 
 # --------------------------------------------------------------------------- feedback

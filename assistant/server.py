@@ -23,7 +23,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .api import Readiness, install_api
 from .api_guard import Guard, error_body
-from .catalogue import widget_script
+from .catalogue import chat_script, widget_script
 from .chat_routes import ChatEvents
 from .security_headers import security_headers
 from .config import Settings
@@ -74,6 +74,12 @@ def create_app(settings: Settings, service: Assistant | None = None, *,
         return Response(widget_script(), media_type="text/javascript; charset=utf-8",
                         headers={"Cache-Control": "public, max-age=300",
                                  "Cross-Origin-Resource-Policy": "cross-origin"})
+
+    @app.get("/chat.js", include_in_schema=False)
+    def chat() -> Response:
+        """The chat page's own script (ui.HEAD loads it), its texts from the catalogue."""
+        return Response(chat_script(), media_type="text/javascript; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=300"})
 
     @app.get("/demo", include_in_schema=False)
     def demo(lang: str = Query("nl")) -> HTMLResponse:

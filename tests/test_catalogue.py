@@ -81,3 +81,13 @@ def test_the_widget_gets_its_texts_from_the_catalogue() -> None:
     for code in catalogue.LANGUAGES:
         assert texts[code] == {**catalogue.words(catalogue.WIDGET, code),
                                "languages": catalogue.ENDONYMS}
+
+
+def test_each_widget_aria_label_holds_its_visible_text() -> None:
+    """WCAG 2.5.3: a speech user says what they see (`clear` shown, `clearLabel` its name)."""
+    pairs = [(key[:-len("Label")], key) for key in catalogue.WIDGET if key.endswith("Label")]
+    assert pairs
+    for shown, name in pairs:
+        for code in catalogue.LANGUAGES:
+            visible, label = catalogue.WIDGET[shown][code], catalogue.WIDGET[name][code]
+            assert visible.lower() in label.lower(), (code, visible, label)

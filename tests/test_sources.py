@@ -155,3 +155,62 @@ def test_seed_dates_feed_the_notice(seed_corpus) -> None:
     assert age_notice([cites("004_4de15e7da263b15e")], "en", 5, this_year).startswith(
         "This answer is based on documents from 2014")
     assert age_notice([cites("002_bd07e3365d1f0d2e")], "en", 0, this_year) == ""  # undated
+
+
+# --------------------------------------------------------------------------- the chat's view
+
+
+class RecordingService:
+    """Streams one answer, as Assistant.stream does; records the region asked for."""
+
+    def __init__(self, answer: Answer) -> None:
+        self.answer, self.regions = answer, []
+
+    def stream(self, question, history=(), language=None, region=None):
+        self.regions.append(region)
+        yield self.answer.text
+        yield self.answer
+
+
+def grouped_answer() -> Answer:
+    citations = (citation(1, "netco", "p1", "Eerste zin."), citation(2, "leer", "p2", "Tweede."),
+                 citation(3, "netco", "p3", "Derde zin."))
+    return Answer("q", "nl", "“Eerste zin.” [1]\n\n“Tweede.” [2]\n\n“Derde zin.” [3][1]", False,
+                  citations)
+
+
+def test_the_chat_panel_shows_one_source_per_document_with_all_its_quotes() -> None:
+    from assistant import chat_view as view
+
+    netco, leer = view.source_views(grouped_answer(), "nl")
+    assert (netco.n, netco.label) == (1, "[1] [3] Title of netco")
+    assert [text for text, category in netco.segments if category] == ["Eerste zin.", "Derde zin."]
+    assert [text for text, category in netco.segments if not category] == ["[1] ", "\n\n[3] "]
+    assert (leer.n, leer.label, leer.segments) == (2, "[2] Title of leer", (("Tweede.", "geciteerd"),))
+
+
+def test_chat_markers_link_to_their_documents_slot_and_read_back_plain() -> None:
+    from assistant import chat_view as view
+
+    answer = grouped_answer()
+    service = RecordingService(answer)
+    final = list(view.respond(service, "Welke zin?", [], {}, None, region="brussels"))[-1]
+    message = final.history[-1]["content"]
+    assert message.count('(#source-1 "Title of netco")') == 3  # [1], [3] and [1]
+    assert message.count('[\\[2\\]](#source-2 "Title of leer")') == 1
+    assert "[\\[3\\]](#source-1" in message
+    assert service.regions == ["brussels"]
+    # The next question's history holds the answer as it was written.
+    assert view.history_to_turns(final.history)[0].answer == answer.text
+    # A number that is no citation stays text.
+    assert view.link_markers("zie [7]", answer) == "zie [7]"
+
+
+def test_the_region_choice_offers_every_region_in_the_asked_language() -> None:
+    from assistant import chat_view as view
+
+    assert view.region_choices("fr") == [("Toutes les régions", "all"), ("Flandre", "flanders"),
+                                         ("Bruxelles", "brussels"), ("Pays-Bas", "netherlands"),
+                                         ("Europe", "eu")]
+    assert [view.region_filter(v) for v in ("all", "brussels", None, "mars")] \
+        == [None, "brussels", None, None]

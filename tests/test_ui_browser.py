@@ -66,9 +66,11 @@ class FakeService:
         self.answer = answer or make_answer()
         self.error = error
         self.calls: list[tuple[str, tuple[Turn, ...], str | None]] = []
+        self.regions: list[str | None] = []
 
-    def stream(self, question, history=(), language=None):
+    def stream(self, question, history=(), language=None, region=None):
         self.calls.append((question, tuple(history), language))
+        self.regions.append(region)
         if self.error is not None:
             raise self.error
         for piece in self.answer.text.split("\n\n"):
@@ -150,12 +152,14 @@ def test_respond_streams_then_shows_sources_and_remembers_the_answer() -> None:
     assert any(not r.final and r.history[-1]["role"] == "assistant" for r in replies)
     final = replies[-1]
     assert final.language == "fr" and len(final.sources) == 1
-    assert final.history[-1]["content"].endswith("[1]")
+    # The marker links to its source; the title's markup characters are dropped.
+    assert final.history[-1]["content"].endswith('[\\[1\\]](#source-1 "NETCO scriptt/script")')
     assert final.records == {1: {"kind": "answer", "language": "fr", "refused": False,
                                  "passage_ids": ["p1"], "question": "Quelles villes <b>?"}}
     # The next question gets the first exchange as history.
     list(view.respond(service, "Et Bruxelles ?", final.history, final.records, final.language))
-    assert service.calls[-1][1] == (Turn("Quelles villes <b>?", final.history[-1]["content"]),)
+    assert service.calls[-1][1] == (Turn("Quelles villes <b>?", service.answer.text),)
+    assert service.regions == [None, None]
 
 
 def test_respond_turns_errors_into_messages() -> None:
@@ -220,7 +224,9 @@ class ChatServer:
 def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
     import gradio as gr
     import uvicorn
-    from fastapi import FastAPI
+    from fastapi import FastAPI, Response
+
+    from assistant.catalogue import chat_script
 
     import ui
     from assistant.pipeline import Pipeline
@@ -239,7 +245,10 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer
         service = Assistant(Settings(), pipeline)
 
         port = free_port()
-        app = gr.mount_gradio_app(FastAPI(), ui.build_demo(service), "/",
+        app = FastAPI()
+        # The page's script (ui.HEAD), as the product's server serves it.
+        app.get("/chat.js")(lambda: Response(chat_script(), media_type="text/javascript"))
+        app = gr.mount_gradio_app(app, ui.build_demo(service), "/",
                                   server_name="127.0.0.1", server_port=port, **ui.MOUNT_OPTIONS)
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                                log_level="warning", lifespan="on"))
@@ -355,7 +364,7 @@ def test_french_question_by_keyboard_gets_cited_answer_and_sources(browser_page,
     page.screenshot(path=str(ARTEFACTS / "ui-answer-sources.png"), full_page=True)
 
     # Thumbs up: stored without the question text.
-    page.locator("#chat button[aria-label='Like']").last.click()
+    page.locator("#feedback-up").click()  # ours, in the catalogue's words (not Gradio's "Like")
     page.locator("#status").get_by_text(view.labels("fr")["thanks"]).wait_for()
     log = chat_server.feedback / "feedback.jsonl"
     entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
@@ -435,6 +444,8 @@ def test_an_example_question_is_asked_from_the_keyboard(browser_page) -> None:
     assert page.locator("#chat [data-testid=user]").last.inner_text().strip() == view.EXAMPLES[1]
     assert "[1]" in answer
     assert shown_language(page) == "nl"
-    assert page.locator("#chat").get_by_text(view.labels("nl")["chat"]).first.is_visible()
+    # The conversation is named in Dutch by chat.js (no Gradio label floats over it).
+    page.wait_for_function("n => document.querySelector('#chat [role=log]')"
+                           "?.getAttribute('aria-label') === n", arg=view.labels("nl")["chat"])
     assert "Leertraject" in page.locator("#source-1 button.label-wrap").inner_text()
     assert_loopback_only(requests)

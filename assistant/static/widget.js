@@ -2,8 +2,13 @@
  * Housing assistant widget. Embed with one tag:
  *   <script src="https://HOST/widget.js" data-lang="fr" async></script>
  * Adds a launcher button and a chat panel (in a shadow root, so no CSS leaks either way).
+ * data-region="flanders" (brussels, netherlands, eu): the portal's region; only its documents
+ * and the European ones are searched, and a refusal names that region's public services.
  * The API base is this script's own location. Answers stream from /api/ask/stream.
  * Every text that comes from the server or a document is inserted with textContent.
+ * Its language: the one picked in its switch, else the last question's (the server detects
+ * it: a Dutch question on a French page is answered in Dutch), else data-lang or the page's
+ * lang, else the browser's.
  */
 (function () {
   "use strict";
@@ -23,7 +28,8 @@
   var TEXT = /*@catalogue*/{};
 
   function pickLanguage() {
-    var candidates = [script.getAttribute("data-lang"), document.documentElement.lang, navigator.language];
+    var candidates = [script.getAttribute("data-lang"), document.documentElement.lang]
+      .concat(navigator.languages || [navigator.language]);
     for (var i = 0; i < candidates.length; i++) {
       var code = (candidates[i] || "").slice(0, 2).toLowerCase();
       if (TEXT[code]) return code;
@@ -33,6 +39,9 @@
 
   var LANG = pickLanguage();
   var T = TEXT[LANG];
+  var chosen = null; // the language picked in the switch: it beats the question's
+  var REGION = (script.getAttribute("data-region") || "").toLowerCase();
+  if (["flanders", "brussels", "netherlands", "eu"].indexOf(REGION) < 0) REGION = null;
 
   var CSS = [
     ":host{all:initial}",
@@ -43,7 +52,8 @@
     ".launcher{position:fixed;right:16px;bottom:16px;z-index:2147483000;border:0;border-radius:999px;padding:12px 18px;",
     "background:#0b5cad;color:#fff;font:inherit;font-weight:600;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.35);max-width:calc(100vw - 32px)}",
     ".launcher:hover{background:#084a8c}",
-    "button:focus-visible,textarea:focus-visible,a:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}",
+    // The ring brings its own halo: 3:1 or more whatever the portal's background.
+    "button:focus-visible,textarea:focus-visible,a:focus-visible,select:focus-visible,.sources li:focus-visible{outline:3px solid #0b5cad;outline-offset:2px;box-shadow:0 0 0 6px #fff}",
     ".panel{position:fixed;right:8px;bottom:8px;z-index:2147483001;width:min(400px,calc(100vw - 16px));",
     "height:min(620px,calc(100vh - 16px));display:flex;flex-direction:column;background:#fff;",
     "border:1px solid #8a8a8a;border-radius:10px;box-shadow:0 6px 24px rgba(0,0,0,.3);overflow:hidden}",
@@ -62,6 +72,7 @@
     ".pending{color:#555;font-style:italic}",
     ".sources-title{margin:10px 0 4px;font-size:14px;font-weight:700}",
     ".sources{margin:0;padding:0;list-style:none}",
+    ".cite{font:inherit;font-weight:700;color:#0b5cad;background:none;border:0;padding:0 1px;margin:0;cursor:pointer;text-decoration:underline}",
     ".sources li{margin:6px 0;padding:6px 8px;background:#fff;border-left:3px solid #0b5cad}",
     ".num{font-weight:700;margin-right:4px}",
     ".src-title{font-weight:600}",
@@ -74,10 +85,54 @@
     ".form textarea{flex:1;min-width:0;resize:none;font:inherit;padding:8px;border:1px solid #767676;border-radius:6px;height:3.4em;color:#1b1b1b;background:#fff}",
     ".send{flex:none;background:#0b5cad;color:#fff;border:0;border-radius:6px;padding:0 14px;font:inherit;font-weight:600;cursor:pointer}",
     ".send:disabled,.form textarea:disabled{opacity:.6;cursor:not-allowed}",
-    ".sr{position:absolute!important;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}"
+    ".sr{position:absolute!important;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}",
+    ".head{flex-wrap:wrap}",
+    ".tools{display:flex;flex-wrap:wrap;align-items:center;gap:6px}",
+    ".tools select{font:inherit;font-size:14px;padding:3px 4px;border:1px solid rgba(255,255,255,.7);border-radius:6px;background:#0b5cad;color:#fff}",
+    ".tools button{background:transparent;color:#fff;border:1px solid rgba(255,255,255,.7);border-radius:6px;padding:4px 10px;font:inherit;cursor:pointer}",
+    ".head :focus-visible{outline-color:#fff!important;box-shadow:0 0 0 6px #0b5cad!important}",
+    ".done-note{font-size:13px;color:#1b1b1b}",
+    // 400% zoom leaves ~180 px of height: the whole panel scrolls, its header stays on top.
+    "@media (max-height:420px){.panel{overflow-y:auto}.log{flex:none;overflow:visible}.head{position:sticky;top:0;z-index:1}}",
+    // The system's dark mode; every pair keeps 4.5:1 or more.
+    "@media (prefers-color-scheme:dark){",
+    ".wrap{color:#f1f1f1}",
+    ".panel,.form,.form textarea{background:#1e1e1e;color:#f1f1f1}",
+    ".panel{border-color:#8a8a8a}.form{border-top-color:#444}",
+    ".form textarea{border-color:#9a9a9a}",
+    ".bot,.intro{background:#2b2b2b;color:#f1f1f1}",
+    ".user{background:#17324f;color:#f1f1f1}",
+    ".who,.meta,.pending{color:#c8c8c8}",
+    ".notice{background:#3a2a10;border-color:#e0a040;color:#f1f1f1}",
+    ".sources li{background:#1e1e1e;border-left-color:#6cb0f5}",
+    ".sources a,.cite{color:#8cc4ff}",
+    ".fb button{background:#2b2b2b;color:#f1f1f1;border-color:#9a9a9a}",
+    ".done-note{color:#f1f1f1}",
+    "button:focus-visible,textarea:focus-visible,a:focus-visible,select:focus-visible,.sources li:focus-visible{outline-color:#ffbf47;box-shadow:0 0 0 6px #1b1b1b}",
+    "}"
   ].join("\n");
 
   // ------------------------------------------------------------------ DOM helpers
+
+  // A node whose text is the catalogue's `key` in the current language (relabel() updates it).
+  function label(tag, attrs, key) {
+    var node = el(tag, attrs, T[key]);
+    node.setAttribute("data-t", key);
+    return node;
+  }
+
+  function relabel() {
+    T = TEXT[LANG];
+    wrap.setAttribute("lang", LANG);
+    Array.prototype.forEach.call(root.querySelectorAll("[data-t]"), function (node) {
+      node.textContent = T[node.getAttribute("data-t")];
+    });
+    Array.prototype.forEach.call(root.querySelectorAll("[data-t-label]"), function (node) {
+      node.setAttribute("aria-label", T[node.getAttribute("data-t-label")]);
+    });
+    input.placeholder = T.placeholder;
+    switcher.value = LANG;
+  }
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -101,7 +156,7 @@
 
   // ------------------------------------------------------------------ build
 
-  var host, root, launcher, panel, log, form, input, sendButton, closeButton;
+  var host, root, wrap, launcher, panel, log, form, input, sendButton, closeButton, clearButton, switcher;
   var history = [];
   var busy = false;
   var checked = false;
@@ -112,12 +167,12 @@
     root = host.attachShadow({ mode: "open" });
     var style = el("style");
     style.textContent = CSS;
-    var wrap = el("div", { "class": "wrap", lang: LANG });
+    wrap = el("div", { "class": "wrap", lang: LANG });
 
-    launcher = el("button", {
+    launcher = label("button", {
       type: "button", "class": "launcher", "aria-haspopup": "dialog",
       "aria-expanded": "false", "aria-controls": "ha-panel"
-    }, T.launcher);
+    }, "launcher");
 
     panel = el("div", {
       id: "ha-panel", "class": "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "ha-title"
@@ -125,18 +180,29 @@
     panel.hidden = true;
 
     var head = el("div", { "class": "head" });
-    head.appendChild(el("h2", { id: "ha-title" }, T.title));
-    closeButton = el("button", { type: "button", "class": "close" }, T.close);
-    head.appendChild(closeButton);
+    head.appendChild(label("h2", { id: "ha-title" }, "title"));
+    var tools = el("div", { "class": "tools" });
+    tools.appendChild(label("label", { "for": "ha-lang", "class": "sr" }, "language"));
+    switcher = el("select", { id: "ha-lang" });
+    Object.keys(TEXT).forEach(function (code) {
+      switcher.appendChild(el("option", { value: code, lang: code }, T.languages[code]));
+    });
+    switcher.value = LANG;
+    tools.appendChild(switcher);
+    clearButton = label("button", { type: "button", "class": "clear", "data-t-label": "clearLabel", "aria-label": T.clearLabel }, "clear");
+    tools.appendChild(clearButton);
+    closeButton = label("button", { type: "button", "class": "close" }, "close");
+    tools.appendChild(closeButton);
+    head.appendChild(tools);
 
     log = el("div", { "class": "log", role: "log", "aria-live": "polite", "aria-relevant": "additions text" });
-    log.appendChild(el("p", { "class": "msg intro" }, T.intro));
+    log.appendChild(label("p", { "class": "msg intro" }, "intro"));
 
     form = el("form", { "class": "form", novalidate: "" });
-    var label = el("label", { "for": "ha-input", "class": "sr" }, T.label);
+    var inputLabel = label("label", { "for": "ha-input", "class": "sr" }, "label");
     input = el("textarea", { id: "ha-input", name: "question", rows: "2", maxlength: "1000", placeholder: T.placeholder });
-    sendButton = el("button", { type: "submit", "class": "send" }, T.send);
-    form.appendChild(label);
+    sendButton = label("button", { type: "submit", "class": "send" }, "send");
+    form.appendChild(inputLabel);
     form.appendChild(input);
     form.appendChild(sendButton);
 
@@ -151,6 +217,12 @@
 
     launcher.addEventListener("click", open);
     closeButton.addEventListener("click", close);
+    clearButton.addEventListener("click", clearConversation);
+    switcher.addEventListener("change", function () {
+      chosen = switcher.value;
+      LANG = chosen;
+      relabel();
+    });
     panel.addEventListener("keydown", function (event) {
       if (event.key === "Escape" || event.key === "Esc") {
         event.preventDefault();
@@ -187,13 +259,24 @@
     launcher.focus();
   }
 
+  function clearConversation() {
+    if (busy) return;
+    history = [];
+    Array.prototype.forEach.call(log.querySelectorAll(".msg:not(.intro)"), function (node) {
+      log.removeChild(node);
+    });
+    var note = label("p", { "class": "msg done-note", role: "status" }, "cleared");
+    log.appendChild(note);
+    if (!disabled) input.focus();
+  }
+
   function scrollDown() {
     log.scrollTop = log.scrollHeight;
   }
 
   function addMessage(kind, who) {
     var box = el("div", { "class": "msg " + kind });
-    if (who) box.appendChild(el("span", { "class": "who" }, who));
+    if (who) box.appendChild(label("span", { "class": "who" }, who));
     log.appendChild(box);
     scrollDown();
     return box;
@@ -254,18 +337,27 @@
   function ask(question) {
     busy = true;
     sendButton.disabled = true;
-    var mine = addMessage("user", T.you);
+    Array.prototype.forEach.call(log.querySelectorAll(".done-note"), function (node) {
+      log.removeChild(node);
+    });
+    var mine = addMessage("user", "you");
     mine.appendChild(el("span", { "class": "text" }, question));
 
-    var box = addMessage("bot", T.bot);
+    var box = addMessage("bot", "bot");
     box.setAttribute("aria-busy", "true");
-    var pending = el("span", { "class": "pending" }, T.searching);
+    var pending = label("span", { "class": "pending" }, "searching");
     var text = el("span", { "class": "text" });
     box.appendChild(pending);
     box.appendChild(text);
-    var state = { box: box, text: text, pending: pending, question: question, citations: [] };
+    var state = { box: box, mine: mine, text: text, pending: pending, question: question, citations: [],
+                  sources: {} };
 
-    var body = JSON.stringify({ question: question, history: history.slice(-MAX_HISTORY), lang: LANG });
+    // The language is sent only when picked, or when the question has no letters to tell it.
+    var request = { question: question, history: history.slice(-MAX_HISTORY) };
+    if (chosen) request.lang = chosen;
+    else if (!/\p{L}/u.test(question)) request.lang = LANG;
+    if (REGION) request.region = REGION;
+    var body = JSON.stringify(request);
     fetch(BASE + "api/ask/stream", {
       method: "POST",
       credentials: "omit",
@@ -348,7 +440,7 @@
       state.text.textContent = value.text;
     } else if (event === "citations" && Array.isArray(value)) {
       state.citations = value;
-      renderCitations(state.box, value);
+      renderCitations(state, value);
     } else if (event === "done" && value) {
       state.done = value;
     } else if (event === "error" && value) {
@@ -357,29 +449,74 @@
     scrollDown();
   }
 
-  function renderCitations(box, citations) {
+  // One item per document (its citations share `doc_id`): "[1] [3] title", publisher and date,
+  // and a citation's quote only when the answer does not show it already (`“…” [n]` lines).
+  function renderCitations(state, citations) {
     if (!citations.length) return;
-    box.appendChild(el("p", { "class": "sources-title" }, T.sources));
-    var list = el("ol", { "class": "sources" });
+    var quoted = {};
+    state.text.textContent.split("\n").forEach(function (line) {
+      var quote = /^\u201c.*\u201d \[(\d+)\]$/.exec(line);
+      if (quote) quoted[quote[1]] = true;
+    });
+    var groups = [], byDocument = {};
     citations.forEach(function (c) {
-      var item = el("li");
-      if (typeof c.n === "number") item.value = c.n;
-      item.appendChild(el("span", { "class": "num" }, "[" + c.n + "]"));
+      var key = "d:" + (c.doc_id || c.n);
+      if (!byDocument[key]) groups.push(byDocument[key] = []);
+      byDocument[key].push(c);
+    });
+    state.box.appendChild(label("p", { "class": "sources-title" }, "sources"));
+    var list = el("ul", { "class": "sources" });
+    groups.forEach(function (group) {
+      var c = group[0];
+      // Reachable with Tab, read in its document's language.
+      var item = el("li", { tabindex: "0" });
+      if (TEXT[c.language]) item.setAttribute("lang", c.language);
+      var numbers = group.map(function (g) { return "[" + g.n + "]"; }).join(" ");
+      item.appendChild(el("span", { "class": "num" }, numbers));
       var title = String(c.title || c.doc_id || "");
       var url = safeUrl(c.url);
       if (c.url && url) {
         var link = el("a", { href: url, target: "_blank", rel: "noopener noreferrer", "class": "src-title" }, title);
-        link.appendChild(el("span", { "class": "sr" }, " " + T.opens));
+        link.appendChild(label("span", { "class": "sr" }, "opens"));
         item.appendChild(link);
       } else {
         item.appendChild(el("span", { "class": "src-title" }, title));
       }
       var details = [c.publisher, c.date].filter(function (part) { return part; }).join(" \u00b7 ");
       if (details) item.appendChild(el("span", { "class": "meta" }, details));
-      if (c.quote) item.appendChild(el("blockquote", { "class": "quote" }, "\u201c" + c.quote + "\u201d"));
+      group.forEach(function (g) {
+        state.sources[g.n] = { item: item, title: title };
+        if (g.quote && !quoted[g.n]) {
+          item.appendChild(el("blockquote", { "class": "quote" }, "[" + g.n + "] \u201c" + g.quote + "\u201d"));
+        }
+      });
       list.appendChild(item);
     });
-    box.appendChild(list);
+    state.box.appendChild(list);
+  }
+
+  // Each `[n]` of the answer becomes a button to its source: Tab reaches it, Enter moves the
+  // focus to the source's item.
+  function linkMarkers(state) {
+    Array.prototype.slice.call(state.text.childNodes).forEach(function (node) {
+      if (node.nodeType !== 3 || !/\[\d+\]/.test(node.nodeValue)) return;
+      var pieces = document.createDocumentFragment();
+      node.nodeValue.split(/(\[\d+\])/).forEach(function (piece) {
+        var marker = /^\[(\d+)\]$/.exec(piece);
+        var source = marker && state.sources[marker[1]];
+        if (!source) {
+          if (piece) pieces.appendChild(document.createTextNode(piece));
+          return;
+        }
+        var button = el("button", { type: "button", "class": "cite", title: source.title }, piece);
+        button.addEventListener("click", function () {
+          source.item.focus();
+          source.item.scrollIntoView({ block: "nearest" });
+        });
+        pieces.appendChild(button);
+      });
+      node.parentNode.replaceChild(pieces, node);
+    });
   }
 
   function finish(state) {
@@ -389,12 +526,40 @@
       return;
     }
     var answer = state.text.textContent.replace(/\s+$/, "");
-    state.text.textContent = answer;
+    showAnswer(state, answer);
+    linkMarkers(state);
+    if (TEXT[state.done.lang]) {
+      state.box.setAttribute("lang", state.done.lang);
+      if (!chosen) state.mine.setAttribute("lang", state.done.lang);
+      // The interface follows the question's language (unless one was picked).
+      if (!chosen && state.done.lang !== LANG) {
+        LANG = state.done.lang;
+        relabel();
+      }
+    }
     history.push({ role: "user", content: state.question.slice(0, MAX_CONTENT) });
     history.push({ role: "assistant", content: answer.slice(0, MAX_CONTENT) });
     history = history.slice(-MAX_HISTORY);
-    if (!state.done.refused && state.citations.length) addFeedback(state.box, state.citations);
+    if (!state.done.refused && state.citations.length) addFeedback(state.box, state.citations, answer);
     done(state);
+  }
+
+  // The answer's quote lines (`“…” [n]`) carry their document's language.
+  function showAnswer(state, answer) {
+    var languages = {};
+    state.citations.forEach(function (c) { languages[c.n] = c.language; });
+    state.text.textContent = "";
+    answer.split("\n").forEach(function (line, i) {
+      if (i) state.text.appendChild(document.createTextNode("\n"));
+      var quote = /^(\u201c.*\u201d)( \[(\d+)\])$/.exec(line);
+      var code = quote && languages[quote[3]];
+      if (code && TEXT[code]) {
+        state.text.appendChild(el("span", { lang: code }, quote[1]));
+        state.text.appendChild(document.createTextNode(quote[2]));
+      } else {
+        state.text.appendChild(document.createTextNode(line));
+      }
+    });
   }
 
   function fail(state, message) {
@@ -413,11 +578,24 @@
     else scrollDown();
   }
 
-  function addFeedback(box, citations) {
+  function addFeedback(box, citations, answer) {
+    var tools = el("div", { "class": "fb" });
+    var copy = label("button", { type: "button", "class": "copy", "data-t-label": "copyLabel", "aria-label": T.copyLabel }, "copy");
+    var copied = el("span", { role: "status" });
+    copy.addEventListener("click", function () {
+      navigator.clipboard.writeText(answer).then(function () {
+        copied.setAttribute("data-t", "copied");
+        copied.textContent = T.copied;
+      }, function () { /* no clipboard here: nothing was copied, nothing is said */ });
+    });
+    tools.appendChild(copy);
+    tools.appendChild(copied);
+    box.appendChild(tools);
+
     var bar = el("div", { "class": "fb" });
-    bar.appendChild(el("span", null, T.useful));
-    [["up", T.yes], ["down", T.no]].forEach(function (pair) {
-      var button = el("button", { type: "button" }, pair[1]);
+    bar.appendChild(label("span", null, "useful"));
+    [["up", "yes"], ["down", "no"]].forEach(function (pair) {
+      var button = label("button", { type: "button" }, pair[1]);
       button.addEventListener("click", function () {
         fetch(BASE + "api/feedback", {
           method: "POST",
@@ -429,7 +607,7 @@
             lang: LANG
           })
         }).catch(function () { /* a lost vote is not worth an error message */ });
-        var thanks = el("span", { tabindex: "-1" }, T.thanks);
+        var thanks = label("span", { tabindex: "-1", role: "status" }, "thanks");
         bar.textContent = "";
         bar.appendChild(thanks);
         thanks.focus();

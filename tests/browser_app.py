@@ -1,0 +1,100 @@
+"""The product's app (chat, widget, demo, docs) on loopback for browser tests, without the model.
+
+The seed corpus is indexed with the hashing embedder and every question is answered (the
+fitted refusal decision reads the real encoder's cosines), so answers, citations and their
+quotes are real extractive ones, in milliseconds. Also: axe-core, vendored from npm, run in
+the page; and the shared Chromium options.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from conftest import REPO_DIR, SEED_CORPUS, free_port
+from fakes import FixedPolicy, HashingEmbedder
+
+from assistant.config import Settings
+from assistant.pipeline import Pipeline
+from assistant.server import create_app
+from assistant.service import Assistant
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARTIFACTS = REPO_DIR / "test-artefacts"  # git-ignored
+# npm axe-core 4.14.1 (MPL-2.0, tests/vendor/axe-core/LICENSE): no CDN at run time.
+AXE_VERSION = "4.14.1"
+AXE_SCRIPT = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text("utf-8")
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+NETCO_FR = "Quelles villes néerlandaises ont participé à NETCO ?"
+PROEFTUIN_NL = "Wat is een proeftuin in het leertraject coöperatief wonen?"
+PRESSURE_EN = "When is the Transitie Pressure Cooker?"
+
+
+@dataclass
+class App:
+    url: str
+    feedback: Path
+
+
+class AppServer:
+    """`create_app` with the hashing embedder, served by uvicorn in a daemon thread."""
+
+    def __init__(self, root: Path) -> None:
+        pipeline = Pipeline(Settings(), embedder=HashingEmbedder(), index_dir=root / "index")
+        pipeline.ingest(SEED_CORPUS, show_progress=False)
+        settings = Settings(rate_limit="1000/minute", search_rate_limit="1000/minute",
+                            feedback_dir=root / "feedback")
+        service = Assistant(settings, pipeline)
+        service.policy = FixedPolicy()
+        port = free_port()
+        self.app = App(f"http://127.0.0.1:{port}", root / "feedback")
+        self.server = uvicorn.Server(uvicorn.Config(create_app(settings, service), host="127.0.0.1",
+                                                    port=port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> App:
+        # The chat's votes go where chat_view reads the folder from: the environment.
+        self.saved = os.environ.get("ASSISTANT_FEEDBACK_DIR")
+        os.environ["ASSISTANT_FEEDBACK_DIR"] = str(self.app.feedback)
+        self.thread.start()
+        deadline = time.monotonic() + 120
+        while not self.server.started:
+            assert self.thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        return self.app
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+        if self.saved is None:
+            os.environ.pop("ASSISTANT_FEEDBACK_DIR", None)
+        else:
+            os.environ["ASSISTANT_FEEDBACK_DIR"] = self.saved
+
+
+def axe_violations(page, context: str | None = None) -> list[dict]:
+    """axe-core's WCAG 2.x A/AA violations on the page as it is now (shadow roots included)."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SCRIPT)  # evaluated by the debugger protocol: the page's CSP allows it
+    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+    result = page.evaluate("([context, options]) => axe.run(context || document, options)",
+                           [context, options])
+    assert result["testEngine"]["version"] == AXE_VERSION
+    return result["violations"]
+
+
+def describe(violations: list[dict]) -> str:
+    """One line per failing element: rule, impact, target, axe's explanation."""
+    lines = []
+    for violation in violations:
+        for node in violation["nodes"]:
+            lines.append(f"{violation['id']} ({violation['impact']}) {node['target']}: "
+                         f"{node.get('failureSummary', '').splitlines()[-1:]}")
+    return "\n".join(lines)
