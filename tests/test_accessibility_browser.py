@@ -212,6 +212,16 @@ def test_the_chat_keeps_the_question_and_the_answer_start_in_view(browser, app, 
     shot(page, f"chat-{size}-answer.png")
     page.locator("#sources-panel").scroll_into_view_if_needed()
     shot(page, f"chat-{size}-sources.png")
+
+    # A follow-up question, asked below a long conversation, is brought to the box's top.
+    ask_chat(page, PROEFTUIN_NL)
+    page.wait_for_function("""() => {
+        const log = document.querySelector('#chat [role=log]').getBoundingClientRect();
+        const asked = [...document.querySelectorAll('#chat [data-testid=user]')].pop()
+            .getBoundingClientRect();
+        return log.top <= asked.top && asked.top <= log.top + 40;
+    }""")
+    shot(page, f"chat-{size}-follow-up.png")
     page.context.close()
 
 
