@@ -191,8 +191,17 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
             first = True
             for reply in view.respond(service, text, history, session_records, current_language,
                                       chosen_language, view.region_filter(area)):
-                yield render(reply, first)
+                yield render(reply, first) if reply.final else growing(reply, first)
                 first = False
+
+        def growing(reply: view.Reply, clear_question: bool) -> dict:
+            """While the answer streams only the conversation changes: re-sending the whole
+            page's 40-odd outputs with every piece made each chat answer cost several times
+            an /api/ask (benchmarks/load.py); the final reply renders everything."""
+            updates = {chatbot: gr.update(value=reply.history)}
+            if clear_question:
+                updates[question] = gr.update(value="")
+            return updates
 
         def start(request: gr.Request) -> dict:
             """Before any question: the browser's language (Accept-Language)."""
