@@ -146,7 +146,6 @@ class Settings(BaseSettings):
     insight_token: SecretStr = Field(
         SecretStr(""), description="Bearer token of the officials' page /insight; empty: the page is off.")
 
-
     @field_validator("encoder", mode="before")
     @classmethod
     def _encoder_alias(cls, value: object) -> object:
