@@ -1,4 +1,4 @@
-"""The Gradio chat: layout and event wiring only; what it shows comes from assistant.chat_view.
+"""The Gradio chat: layout and event wiring only; what it shows comes from assistant.serve.chat_view.
 
 `build_demo(service)` returns Blocks for `gr.mount_gradio_app(app, demo, "/", **MOUNT_OPTIONS)`
 (Gradio 6 takes the theme and CSS at mount or launch time, not in the Blocks constructor).
@@ -11,9 +11,9 @@ import importlib.util
 
 import gradio as gr
 
-from assistant import chat_view as view
-from assistant.api_messages import preferred_language
-from assistant.catalogue import ENDONYMS
+from assistant.serve import chat_view as view
+from assistant.serve.api_messages import preferred_language
+from assistant.answer.catalogue import ENDONYMS
 from assistant.config import Settings
 from assistant.service import Assistant
 
@@ -191,17 +191,13 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
             first = True
             for reply in view.respond(service, text, history, session_records, current_language,
                                       chosen_language, view.region_filter(area)):
-                yield render(reply, first) if reply.final else growing(reply, first)
+                # The first reply hides the previous answer's buttons; while the answer
+                # streams only the conversation changes (re-sending the page's 40-odd outputs
+                # with every piece made a chat answer cost several times an /api/ask,
+                # benchmarks/load.py); the final reply renders everything.
+                yield render(reply, first) if first or reply.final else {
+                    chatbot: gr.update(value=reply.history)}
                 first = False
-
-        def growing(reply: view.Reply, clear_question: bool) -> dict:
-            """While the answer streams only the conversation changes: re-sending the whole
-            page's 40-odd outputs with every piece made each chat answer cost several times
-            an /api/ask (benchmarks/load.py); the final reply renders everything."""
-            updates = {chatbot: gr.update(value=reply.history)}
-            if clear_question:
-                updates[question] = gr.update(value="")
-            return updates
 
         def start(request: gr.Request) -> dict:
             """Before any question: the browser's language (Accept-Language)."""
@@ -244,8 +240,8 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
 
 
 def main() -> None:
-    if importlib.util.find_spec("assistant.server") is not None:
-        from assistant.server import run
+    if importlib.util.find_spec("assistant.serve.server") is not None:
+        from assistant.serve.server import run
 
         run()
     else:

@@ -9,7 +9,7 @@ __all__ = ["KnowledgeBase"]
 
 def __getattr__(name: str):
     if name == "KnowledgeBase":
-        from .knowledge_base import KnowledgeBase
+        from assistant.knowledge_base import KnowledgeBase
 
         return KnowledgeBase
     raise AttributeError(f"module 'assistant' has no attribute {name!r}")

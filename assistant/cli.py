@@ -7,29 +7,29 @@ import json
 import sys
 from pathlib import Path
 
-from .api_models import answer_json, hit_json
-from .config import Settings
-from .documents import holds_files
-from .errors import AssistantError, InputError
-from .citations import citation_json
-from .evaluation import (first_relevant_rank, format_answers, format_table, read_questions,
+from assistant.serve.api_models import answer_json, hit_json
+from assistant.config import Settings
+from assistant.ingest.documents import holds_files
+from assistant.errors import AssistantError, InputError
+from assistant.answer.citations import citation_json
+from assistant.evaluation import (first_relevant_rank, format_answers, format_table, read_questions,
                          retrieval_metrics, supports)
-from .pipeline import Pipeline
-from .regions import REGIONS
-from .service import Assistant
-from .sources import group_sources
+from assistant.pipeline import Pipeline
+from assistant.search.regions import REGIONS
+from assistant.service import Assistant
+from assistant.answer.sources import group_sources
 
 
 def cmd_prepare(args, settings: Settings) -> int:
-    from .embedding import prepare_encoder
+    from assistant.ingest.embedding import prepare_encoder
 
     print(f"encoder {settings.encoder} ready in {prepare_encoder(settings, force=args.force)}")
     return 0
 
 
 def cmd_report(args, settings: Settings) -> int:
-    from .insight import format_report, report_json
-    from .official_pages import insight_log
+    from assistant.serve.insight import format_report, report_json
+    from assistant.serve.official_pages import insight_log
 
     log = insight_log(settings)
     log.purge()  # the retention holds even when the server has not restarted
@@ -39,7 +39,7 @@ def cmd_report(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from .server import run
+    from assistant.serve.server import run
 
     run(host=args.host, port=args.port)
     return 0
@@ -94,7 +94,7 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from .evaluation import CONVERSATIONS, respond_to
+    from assistant.evaluation import CONVERSATIONS, respond_to
 
     questions = read_questions(args.file)
     pipeline = Pipeline(settings, index_dir=args.index)

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from .regions import DEFAULT_REFERRALS
+from assistant.search.regions import DEFAULT_REFERRALS
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The product makes no third-party calls; set before any library reads them.

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
-from .errors import InputError
-from .types import Hit, Turn
+from assistant.errors import InputError
+from assistant.types import Hit, Turn
 
 if TYPE_CHECKING:  # the service pulls in the models; reading and scoring do not need it
-    from .retrieval import SearchResult
-    from .service import Assistant
-    from .types import Answer
+    from assistant.search.retrieval import SearchResult
+    from assistant.service import Assistant
+    from assistant.types import Answer
 
 _SPACE = re.compile(r"\s+")
 CONVERSATIONS = "conv"  # the group row of the questions asked as a conversation's last turn

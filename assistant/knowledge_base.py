@@ -18,12 +18,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .config import Settings
-from .embedding import Embedder
-from .ingest import IngestReport
-from .pipeline import Pipeline
-from .service import Assistant
-from .types import Answer, Hit, Turn
+from assistant.config import Settings
+from assistant.ingest.embedding import Embedder
+from assistant.ingest.indexer import IngestReport
+from assistant.pipeline import Pipeline
+from assistant.service import Assistant
+from assistant.types import Answer, Hit, Turn
 
 History = Iterable[Turn | tuple[str, str]]
 

@@ -6,14 +6,14 @@ import time
 from functools import cached_property
 from pathlib import Path
 
-from .chunking import ChunkingParams
-from .config import Settings
-from .embedding import Embedder, load_embedder
-from .errors import StoreUnavailableError
-from .ingest import MANIFEST_VERSION, IngestReport, index_signature, ingest
-from .lexical import SAVED_NAME, open_lexical
-from .retrieval import FusionWeights, Retriever, SearchResult
-from .store import IndexLocation, index_location, open_current
+from assistant.ingest.chunking import ChunkingParams
+from assistant.config import Settings
+from assistant.ingest.embedding import Embedder, load_embedder
+from assistant.errors import StoreUnavailableError
+from assistant.ingest.indexer import MANIFEST_VERSION, IngestReport, index_signature, ingest
+from assistant.search.lexical import SAVED_NAME, open_lexical
+from assistant.search.retrieval import FusionWeights, Retriever, SearchResult
+from assistant.search.store import IndexLocation, index_location, open_current
 
 
 RELOAD_CHECK_SECONDS = 2.0

@@ -8,21 +8,21 @@ from collections.abc import Generator, Iterator, Sequence
 from datetime import date
 from functools import cached_property
 
-from .answer import ExtractiveAnswerer, ExtractiveSettings, Sentence
-from .config import Settings
-from .errors import InputError, TooLargeError, UpstreamError
-from .fitted import fitted_values
-from .followup import new_constraints, standalone_question, unsupported_constraints
-from .insight import InsightLog
-from .language import detect_language
-from .llm import LLMAnswerer
-from .messages import say
-from .pipeline import Pipeline
-from .refusal import Evidence, RefusalPolicy
-from .regions import referral, region_named
-from .retrieval import SearchResult
-from .sources import age_notice
-from .types import Answer, Citation, Turn
+from assistant.answer.extractive import ExtractiveAnswerer, ExtractiveSettings, Sentence
+from assistant.config import Settings
+from assistant.errors import InputError, TooLargeError, UpstreamError
+from assistant.fitted import fitted_values
+from assistant.answer.followup import new_constraints, standalone_question, unsupported_constraints
+from assistant.serve.insight import InsightLog
+from assistant.search.language import detect_language
+from assistant.answer.llm import LLMAnswerer
+from assistant.answer.messages import say
+from assistant.pipeline import Pipeline
+from assistant.answer.refusal import Evidence, RefusalPolicy
+from assistant.search.regions import referral, region_named
+from assistant.search.retrieval import SearchResult
+from assistant.answer.sources import age_notice
+from assistant.types import Answer, Citation, Turn
 
 LANGUAGES = ("nl", "fr", "en")
 log = logging.getLogger(__name__)

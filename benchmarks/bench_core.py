@@ -28,9 +28,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from assistant.chunking import chunk_document, embedding_texts, with_context  # noqa: E402
+from assistant.ingest.chunking import chunk_document, embedding_texts, with_context  # noqa: E402
 from assistant.config import Settings  # noqa: E402  (sets the offline environment first)
-from assistant.documents import iter_corpus  # noqa: E402
+from assistant.ingest.documents import iter_corpus  # noqa: E402
 from assistant.evaluation import (Metrics, format_table, read_questions,  # noqa: E402
                                   retrieval_metrics, supports)
 from assistant.pipeline import Pipeline  # noqa: E402

@@ -5,7 +5,7 @@
 
 Passages are REAL text: the 5 seed documents of corpus/ plus distractors streamed from
 /work/shared/corpus-large/{be_laws_fr,nl_laws_markdown}.jsonl.gz through
-`assistant.documents.iter_corpus` and `assistant.chunking.chunk_document` (default params).
+`assistant.ingest.documents.iter_corpus` and `assistant.ingest.chunking.chunk_document` (default params).
 
 Vectors: encoding 100k real passages (and their sentences) does not fit a benchmark run on
 2 cores, so
@@ -87,8 +87,8 @@ def unit(rows: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- data
 
 def seed_passages(chunking):
-    from assistant.chunking import chunk_document
-    from assistant.documents import iter_corpus
+    from assistant.ingest.chunking import chunk_document
+    from assistant.ingest.documents import iter_corpus
     from assistant.types import Document
 
     docs = [d for d in iter_corpus(SEEDS) if isinstance(d, Document)]
@@ -97,7 +97,7 @@ def seed_passages(chunking):
 
 def real_vectors(embedder, passages, name: str):
     """Real vectors for passages and their sentences, as ingest computes them (cached)."""
-    from assistant.ingest import embed_passages_and_sentences
+    from assistant.ingest.indexer import embed_passages_and_sentences
 
     ids = [p.passage_id for p in passages]
     cache = RESULTS / f"{name}_vectors_{embedder.name.replace(':', '_')}.pkl"
@@ -121,8 +121,8 @@ def real_vectors(embedder, passages, name: str):
 
 def distractors(n: int, chunking):
     """The first n passages of the large corpus (cached), with their documents' entries."""
-    from assistant.chunking import chunk_document
-    from assistant.documents import iter_corpus
+    from assistant.ingest.chunking import chunk_document
+    from assistant.ingest.documents import iter_corpus
     from assistant.types import Document
 
     cache = RESULTS / f"distractors_{n}_{chunking.max_chars}_{chunking.overlap_sentences}.pkl"
@@ -181,8 +181,8 @@ def synthetic_sentence_vectors(passages, vectors, seed: int):
 
 def build(location, size: int, data: dict, signature: dict) -> dict:
     """Fill one generation as ingest does (batched adds, saved lexical index, publish); time it."""
-    from assistant.lexical import SAVED_NAME, LexicalIndex
-    from assistant.store import new_generation_name
+    from assistant.search.lexical import SAVED_NAME, LexicalIndex
+    from assistant.search.store import new_generation_name
 
     seeds, dist = data["seeds"], data["distractors"]
     take = size - len(seeds)
@@ -272,7 +272,7 @@ class HttpApi:
 
         import uvicorn
 
-        from assistant.server import create_app
+        from assistant.serve.server import create_app
 
         port = free_port()
         config = uvicorn.Config(create_app(service.settings, service, with_ui=False),
@@ -464,9 +464,9 @@ def main() -> None:
     if args.child:
         return child(args)
 
-    from assistant.ingest import index_signature
+    from assistant.ingest.indexer import index_signature
     from assistant.pipeline import Pipeline
-    from assistant.store import LocalIndex, ServerIndex
+    from assistant.search.store import LocalIndex, ServerIndex
 
     sizes = [2000, 10000] if args.quick else [int(s) for s in args.sizes.split(",")]
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -47,9 +47,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from assistant.chunking import (ChunkingParams, chunk_document, embedding_texts,  # noqa: E402
+from assistant.ingest.chunking import (ChunkingParams, chunk_document, embedding_texts,  # noqa: E402
                                 with_context)
-from assistant.documents import iter_corpus  # noqa: E402
+from assistant.ingest.documents import iter_corpus  # noqa: E402
 from assistant.evaluation import read_questions, supports  # noqa: E402
 from assistant.types import Document, Passage  # noqa: E402
 

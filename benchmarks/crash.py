@@ -48,13 +48,13 @@ for _path in (str(REPO), str(REPO / "tests")):
 import chromadb  # noqa: E402,F401  (imported before forking, never opened here)
 from fakes import HashingEmbedder  # noqa: E402
 
-from assistant.chunking import sentence_spans  # noqa: E402
+from assistant.ingest.chunking import sentence_spans  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.documents import iter_corpus  # noqa: E402
-from assistant.language import detect_language  # noqa: E402
-from assistant.lexical import SAVED_NAME, LexicalIndex  # noqa: E402
+from assistant.ingest.documents import iter_corpus  # noqa: E402
+from assistant.search.language import detect_language  # noqa: E402
+from assistant.search.lexical import SAVED_NAME, LexicalIndex  # noqa: E402
 from assistant.pipeline import Pipeline  # noqa: E402
-from assistant.store import index_location, open_current  # noqa: E402
+from assistant.search.store import index_location, open_current  # noqa: E402
 from assistant.types import Document  # noqa: E402
 
 SEEDS = REPO / "corpus"

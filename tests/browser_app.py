@@ -20,7 +20,7 @@ from fakes import FixedPolicy, HashingEmbedder
 
 from assistant.config import Settings
 from assistant.pipeline import Pipeline
-from assistant.server import create_app
+from assistant.serve.server import create_app
 from assistant.service import Assistant
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -36,9 +36,9 @@ for _path in (str(REPO_DIR), str(TESTS_DIR)):
 from fakes import HashingEmbedder  # noqa: E402
 
 from assistant.config import Settings  # noqa: E402
-from assistant.documents import iter_corpus  # noqa: E402
+from assistant.ingest.documents import iter_corpus  # noqa: E402
 from assistant.pipeline import Pipeline  # noqa: E402
-from assistant.store import PassageStore, index_location, open_current  # noqa: E402
+from assistant.search.store import PassageStore, index_location, open_current  # noqa: E402
 from assistant.types import Document  # noqa: E402
 
 SEED_CORPUS = REPO_DIR / "corpus"
@@ -231,8 +231,8 @@ _FORKSERVER = textwrap.dedent("""
     import json, os, signal, sys, traceback
     sys.path[:0] = json.loads(sys.argv[1])
     import chromadb, fakes  # noqa: F401  (the slow imports, done once)
-    import assistant.ingest, assistant.pipeline, assistant.store  # noqa: F401
-    from assistant.chunking import sentence_spans
+    import assistant.ingest.indexer, assistant.pipeline, assistant.search.store  # noqa: F401
+    from assistant.ingest.chunking import sentence_spans
     sentence_spans("Klaar. Nu.", "nl")  # loads the sentence models
 
     def say(word, *rest):

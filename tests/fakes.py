@@ -47,6 +47,6 @@ class FixedPolicy:
         self.answer = tuple(answer)
 
     def assess(self, result, scored, language: str):
-        from assistant.refusal import Evidence
+        from assistant.answer.refusal import Evidence
 
         return Evidence({}, refused=not scored or language not in self.answer)

@@ -59,6 +59,6 @@ class LandlordPolicy:
     (the fitted decision reads the real encoder's cosines, not the hashing embedder's)."""
 
     def assess(self, result, scored, language: str):
-        from assistant.refusal import Evidence
+        from assistant.answer.refusal import Evidence
 
         return Evidence({}, refused=not scored or bool(REFUSE.search(result.question)))

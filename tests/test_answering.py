@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.citations import citation_json, marked_segments, number_citations
+from assistant.answer.citations import citation_json, marked_segments, number_citations
 from assistant.config import Settings
 from assistant.errors import InputError, TooLargeError
-from assistant.followup import is_follow_up, standalone_question
+from assistant.answer.followup import is_follow_up, standalone_question
 from assistant.pipeline import Pipeline
 from assistant.service import Assistant
 from assistant.types import DocumentMeta, Passage, Turn

@@ -21,7 +21,7 @@ from conftest import REPO_DIR, free_port
 
 from assistant.config import Settings
 from assistant.pipeline import Pipeline
-from assistant.server import create_app
+from assistant.serve.server import create_app
 from assistant.service import Assistant
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]

@@ -1,4 +1,4 @@
-"""One NL/FR/EN catalogue (assistant/catalogue.py): complete, used, and the only source."""
+"""One NL/FR/EN catalogue (assistant/answer/catalogue.py): complete, used, and the only source."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant import api_messages, catalogue, messages
-from assistant import chat_view as view
+from assistant.answer import catalogue, messages
+from assistant.serve import api_messages
+from assistant.serve import chat_view as view
 
-PACKAGE = Path(catalogue.__file__).resolve().parent
+PACKAGE = Path(catalogue.__file__).resolve().parents[1]
 WIDGET_SOURCE = (PACKAGE / "static" / "widget.js").read_text(encoding="utf-8")
 ENTRIES = [(name, key, entry) for name, section in catalogue.SECTIONS.items()
            for key, entry in section.items()]
@@ -49,13 +50,13 @@ def test_errors_refusals_and_the_rate_limit_come_from_the_catalogue() -> None:
 
 def test_every_key_the_code_asks_for_exists() -> None:
     said = set()
-    for path in PACKAGE.glob("*.py"):
+    for path in PACKAGE.rglob("*.py"):
         said |= set(re.findall(r"""\bsay\(\s*["'](\w+)["']""", path.read_text(encoding="utf-8")))
     assert said, "no say(...) call found"
     assert said <= set(catalogue.ANSWER) | set(catalogue.API), said - set(catalogue.ANSWER) - set(catalogue.API)
 
     ui_source = (PACKAGE.parent / "ui.py").read_text(encoding="utf-8")
-    chat_source = (PACKAGE / "chat_view.py").read_text(encoding="utf-8")
+    chat_source = (PACKAGE / "serve" / "chat_view.py").read_text(encoding="utf-8")
     asked = set(re.findall(r"""words\[["'](\w+)["']\]""", ui_source + chat_source))
     assert asked and asked <= set(catalogue.CHAT), asked - set(catalogue.CHAT)
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from assistant.chunking import ChunkingParams, chunk_document, sentence_spans
+from assistant.ingest.chunking import ChunkingParams, chunk_document, sentence_spans
 from assistant.types import Document, DocumentMeta, Passage
 
 PARAMS = [ChunkingParams(600, 1), ChunkingParams(300, 0), ChunkingParams(1000, 2),
@@ -303,8 +303,8 @@ _CHILD = """
 import json
 from pathlib import Path
 from test_chunking import all_documents, ids_of
-from assistant.chunking import ChunkingParams
-from assistant.documents import iter_corpus
+from assistant.ingest.chunking import ChunkingParams
+from assistant.ingest.documents import iter_corpus
 from assistant.types import Document
 seeds = [d for d in iter_corpus(Path(ARGS["corpus"])) if isinstance(d, Document)]
 say("hash", hash("passage"))
@@ -363,7 +363,7 @@ def test_editing_a_sentence_keeps_the_ids_of_the_passages_before_it(seed_documen
 
 
 def test_short_sections_are_read_under_the_topic_above_them():
-    from assistant.chunking import ChunkingParams, chunk_document, embedding_texts
+    from assistant.ingest.chunking import ChunkingParams, chunk_document, embedding_texts
     from assistant.types import Document, DocumentMeta
 
     long_body = "Een werksessie is een bijeenkomst waarin deelnemers samen leren. " * 4

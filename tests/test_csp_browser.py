@@ -19,7 +19,7 @@ from conftest import SEED_CORPUS, free_port
 from fakes import HashingEmbedder
 from test_guard_routes import GuardedServer, guarded_service
 
-from assistant import chat_view as view
+from assistant.serve import chat_view as view
 from assistant.config import Settings
 from assistant.pipeline import Pipeline
 

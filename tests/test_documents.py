@@ -14,9 +14,9 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from assistant.documents import SUPPORTED_SUFFIXES, iter_corpus
+from assistant.ingest.documents import SUPPORTED_SUFFIXES, iter_corpus
 from assistant.errors import InputError
-from assistant.language import detect_language
+from assistant.search.language import detect_language
 from assistant.types import Document, Skipped
 
 NL = "De huurder krijgt de huurwaarborg terug van de verhuurder binnen de wettelijke termijn."
@@ -225,7 +225,7 @@ def test_malformed_sidecar_is_logged_and_the_document_still_loads(
 ) -> None:
     (tmp_path / "a.txt").write_text(EN, encoding="utf-8")
     (tmp_path / "a.txt.meta.json").write_text("{not json", encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="assistant.documents"):
+    with caplog.at_level(logging.WARNING, logger="assistant.ingest.documents"):
         items = list(iter_corpus(tmp_path))
     assert [type(item) for item in items] == [Document]
     assert items[0].meta.title == EN[:120] and items[0].meta.publisher == ""

@@ -8,17 +8,17 @@ import pytest
 from fakes import HashingEmbedder
 
 from assistant.config import Settings
-from assistant.followup import (
+from assistant.answer.followup import (
     is_follow_up,
     new_constraints,
     standalone_question,
     topic_words,
     unsupported_constraints,
 )
-from assistant.messages import say
+from assistant.answer.messages import say
 from assistant.pipeline import Pipeline
-from assistant.refusal import Evidence
-from assistant.regions import referral
+from assistant.answer.refusal import Evidence
+from assistant.search.regions import referral
 from assistant.service import Assistant
 from assistant.types import Turn
 
@@ -152,7 +152,7 @@ def test_a_follow_up_without_a_new_place_keeps_the_topic(service: Assistant):
 
 
 def test_a_region_is_found_under_any_of_its_names() -> None:
-    from assistant.followup import unsupported_constraints
+    from assistant.answer.followup import unsupported_constraints
 
     assert unsupported_constraints({"Bruxelles"}, "Brussel Huisvesting coördineert") == set()
     assert unsupported_constraints({"Bruxelles"}, "Vlaanderen en Gent") == {"Bruxelles"}

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import ModelNotPreparedError
-from assistant.gemma_onnx import (
+from assistant.ingest.gemma_onnx import (
     BATCH_TOKENS,
     MARKER,
     MIN_COSINE,
@@ -49,7 +49,7 @@ TEXTS = [
 _NO_TORCH = """
 import json, sys
 from pathlib import Path
-from assistant.gemma_onnx import GemmaOnnxEmbedder
+from assistant.ingest.gemma_onnx import GemmaOnnxEmbedder
 
 embedder = GemmaOnnxEmbedder.load(Path(sys.argv[1]))
 vectors = embedder.embed_queries(["Wie betaalt de herstellingen?"])
@@ -76,8 +76,8 @@ def embedder(gemma_onnx_dir: Path, cache_dir: Path) -> GemmaOnnxEmbedder:
 
 @pytest.fixture(scope="session")
 def fp32_embedder(gemma_onnx_dir: Path, cache_dir: Path):
-    from assistant.embedding import SentenceTransformerEmbedder
-    from assistant.gemma_prep import prepared_gemma_dir
+    from assistant.ingest.embedding import SentenceTransformerEmbedder
+    from assistant.ingest.gemma_prep import prepared_gemma_dir
 
     return SentenceTransformerEmbedder(prepared_gemma_dir(cache_dir))
 
@@ -182,7 +182,7 @@ def test_folder_without_marker_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.model
 def test_the_setting_selects_this_engine(gemma_onnx_dir: Path, cache_dir: Path) -> None:
-    from assistant.embedding import load_embedder, prepare_encoder
+    from assistant.ingest.embedding import load_embedder, prepare_encoder
 
     settings = Settings(encoder="embeddinggemma-onnx-int8", cache_dir=cache_dir)
     assert prepare_encoder(settings) == gemma_onnx_dir

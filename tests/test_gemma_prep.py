@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant import gemma_prep
+from assistant.ingest import gemma_prep
 from assistant.config import Settings
-from assistant.embedding import SentenceTransformerEmbedder, folder_prompts
+from assistant.ingest.embedding import SentenceTransformerEmbedder, folder_prompts
 from assistant.errors import ModelNotPreparedError
-from assistant.gemma_prep import (CARD_SCORES, CARD_TOLERANCE, MARKER, MODEL_NAME, assemble,
+from assistant.ingest.gemma_prep import (CARD_SCORES, CARD_TOLERANCE, MARKER, MODEL_NAME, assemble,
                                   check_card, prepare_gemma, prepared_gemma_dir)
-from assistant.model_prep import prepare_model
+from assistant.ingest.model_prep import prepare_model
 
 CONTENT = {"config.json": b'{"hidden_size": 8}', "2_Dense/model.safetensors": b"\x00" * 5000}
 

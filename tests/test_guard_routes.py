@@ -27,10 +27,10 @@ import uvicorn
 from conftest import SEED_CORPUS, free_port
 from fakes import FixedPolicy, HashingEmbedder
 
-from assistant.api_guard import Guard
+from assistant.serve.api_guard import Guard
 from assistant.config import Settings
 from assistant.pipeline import Pipeline
-from assistant.server import create_app, server_config
+from assistant.serve.server import create_app, server_config
 from assistant.service import Assistant
 
 pytestmark = pytest.mark.slow
@@ -457,7 +457,7 @@ def test_odd_but_valid_request_targets(live: GuardedServer, data: bytes, status:
 
 
 def test_page_csp_allows_exactly_its_own_inline_scripts(client: httpx.Client) -> None:
-    from assistant.security_headers import inline_script_hashes
+    from assistant.serve.security_headers import inline_script_hashes
 
     page = client.get("/", headers={"accept-encoding": "br, gzip"})
     assert page.status_code == 200 and "content-encoding" not in page.headers
@@ -733,7 +733,7 @@ def test_an_unexpected_error_is_one_log_line_and_a_500_in_the_shape(
                 client.get("/late").read()
     finally:
         logging.getLogger("uvicorn").removeHandler(kept)
-    ours = [r for r in caplog.records if r.name == "assistant.api_guard"]
+    ours = [r for r in caplog.records if r.name == "assistant.serve.api_guard"]
     assert len(ours) == 2, [r.getMessage() for r in caplog.records]
     assert all("RuntimeError at test_guard_routes.py:" in r.getMessage() for r in ours)
     errors = [r for r in kept.records if r.levelno >= logging.ERROR]

@@ -21,9 +21,10 @@ import pytest
 from fakes import HashingEmbedder
 from test_documents import EN, FR, NL, _pdf_bytes
 
-from assistant import cli, corpus_files
+from assistant import cli
+from assistant.ingest import corpus_files
 from assistant.config import Settings
-from assistant.documents import DEFAULT_MAX_DECOMPRESSED_BYTES, count_documents, iter_corpus
+from assistant.ingest.documents import DEFAULT_MAX_DECOMPRESSED_BYTES, count_documents, iter_corpus
 from assistant.errors import InputError
 from assistant.pipeline import Pipeline
 from assistant.types import Document, Skipped
@@ -213,7 +214,7 @@ def test_hostile_corpus_loses_no_document_and_leaks_nothing(
 ) -> None:
     corpus, good, bad = hostile
     pipeline = index_env.pipeline(HashingEmbedder())
-    with caplog.at_level(logging.WARNING, logger="assistant.documents"):
+    with caplog.at_level(logging.WARNING, logger="assistant.ingest.documents"):
         report = pipeline.ingest(corpus, show_progress=True)  # also runs the progress count
 
     check_skipped(report.skipped, bad, tmp_path)

@@ -17,8 +17,8 @@ import pytest
 from fakes import HashingEmbedder
 from filelock import FileLock
 
-from assistant.chunking import ChunkingParams, chunk_document
-from assistant.documents import iter_corpus
+from assistant.ingest.chunking import ChunkingParams, chunk_document
+from assistant.ingest.documents import iter_corpus
 from assistant.errors import (
     AssistantError,
     IndexLockedError,
@@ -26,7 +26,7 @@ from assistant.errors import (
     NotReadyError,
     StoreUnavailableError,
 )
-from assistant.store import index_location, open_current
+from assistant.search.store import index_location, open_current
 from assistant.types import Document
 
 REPO_DIR = Path(__file__).resolve().parents[1]
@@ -206,7 +206,7 @@ def test_a_serving_pipeline_follows_a_new_generation(index_env, corpus_dir: Path
 def test_the_saved_lexical_index_follows_an_incremental_ingest(index_env, corpus_dir,
                                                                monkeypatch) -> None:
     """Ingest saves the BM25 index with the generation; a reader loads it, reading no passage."""
-    from assistant.store import PassageStore
+    from assistant.search.store import PassageStore
 
     ingest(index_env, corpus_dir)
     change_document(corpus_dir)
@@ -225,8 +225,8 @@ def test_the_saved_lexical_index_follows_an_incremental_ingest(index_env, corpus
 def test_a_reader_without_the_saved_lexical_index_builds_and_keeps_it(index_env, corpus_dir,
                                                                       monkeypatch) -> None:
     """A replica of a Chroma server (or an index from before saved lexical indexes)."""
-    from assistant.lexical import SAVED_NAME
-    from assistant.store import PassageStore
+    from assistant.search.lexical import SAVED_NAME
+    from assistant.search.store import PassageStore
 
     report, _ = ingest(index_env, corpus_dir)
     location = index_location(index_env.settings(), index_env.index_dir)
@@ -343,7 +343,7 @@ def test_retriever_refuses_an_index_of_another_layout_version(index_env, corpus_
 def test_hits_carry_their_sentences_scored_against_the_question(index_env, corpus_dir) -> None:
     """Sentence vectors are stored with their passage (float16): every hit, from the vector
     query or from the lexical side, brings each non-heading sentence's cosine."""
-    from assistant.chunking import embedding_texts
+    from assistant.ingest.chunking import embedding_texts
 
     fake = HashingEmbedder()
     ingest(index_env, corpus_dir, fake)

@@ -17,9 +17,9 @@ from conftest import SEED_CORPUS, free_port
 from fakes import FixedPolicy, HashingEmbedder
 
 from assistant.config import Settings
-from assistant.insight import ASKS, FEEDBACK, WORDS, InsightLog
+from assistant.serve.insight import ASKS, FEEDBACK, WORDS, InsightLog
 from assistant.pipeline import Pipeline
-from assistant.server import create_app
+from assistant.serve.server import create_app
 from assistant.service import Assistant
 
 MARKER = "Wanneer opent het zwembad Quokkaplons in Zwartewater?"

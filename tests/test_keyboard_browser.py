@@ -14,8 +14,8 @@ import pytest
 from browser_app import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NETCO_FR, PROEFTUIN_NL, App,
                          AppServer)
 
-from assistant import chat_view as view
-from assistant.catalogue import ANSWER, WIDGET
+from assistant.serve import chat_view as view
+from assistant.answer.catalogue import ANSWER, WIDGET
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.lexical import LexicalIndex, open_lexical, tokenize
+from assistant.search.lexical import LexicalIndex, open_lexical, tokenize
 from assistant.types import DocumentMeta, Passage
 
 

@@ -13,7 +13,7 @@ from fakes import FixedPolicy, HashingEmbedder
 from llama_index.core.evaluation import RetrieverEvaluator
 
 from assistant import KnowledgeBase
-from assistant.chunking import ChunkingParams, chunk_document
+from assistant.ingest.chunking import ChunkingParams, chunk_document
 from assistant.config import Settings
 from assistant.evaluation import read_questions, supports
 from assistant.integrations.llama_index import (KnowledgeBaseQueryEngine, KnowledgeBaseRetriever,

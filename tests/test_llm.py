@@ -20,7 +20,7 @@ import pytest
 from fakes import FixedPolicy, HashingEmbedder
 
 from assistant.config import Settings
-from assistant.llm import LLMAnswerer, best_quote
+from assistant.answer.llm import LLMAnswerer, best_quote
 from assistant.pipeline import Pipeline
 from assistant.service import Assistant
 from assistant.types import Answer, DocumentMeta, Hit, Passage
@@ -288,7 +288,7 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 def test_api_stream_ends_with_the_verified_text(index, fake_llm) -> None:
     from fastapi.testclient import TestClient
 
-    from assistant.server import create_app
+    from assistant.serve.server import create_app
 
     fake_llm.script = Script(["Amsterdam en Eindhoven [1]. ", "Verzonnen."])
     service = make_service(index, llm_base_url=fake_llm.url)

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import model_prep
+from assistant.ingest import model_prep
 from assistant.config import Settings
 from assistant.errors import ModelNotPreparedError
-from assistant.model_prep import MARKER, MIN_COSINE, MODEL_NAME, prepare_model, prepared_model_dir
+from assistant.ingest.model_prep import MARKER, MIN_COSINE, MODEL_NAME, prepare_model, prepared_model_dir
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -33,7 +33,7 @@ socket.socket.connect = _refuse
 socket.socket.connect_ex = _refuse
 socket.create_connection = _refuse
 
-from assistant.embedding import SentenceTransformerEmbedder
+from assistant.ingest.embedding import SentenceTransformerEmbedder
 
 embedder = SentenceTransformerEmbedder(Path(sys.argv[1]))
 query = embedder.embed_queries(["Combien le propriétaire peut-il demander comme garantie locative ?"])

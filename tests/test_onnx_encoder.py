@@ -13,7 +13,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import ModelNotPreparedError
-from assistant.onnx_encoder import MARKER, MIN_COSINE, ONNX_DIR_NAME, OnnxEmbedder, prepare_onnx
+from assistant.ingest.onnx_encoder import MARKER, MIN_COSINE, ONNX_DIR_NAME, OnnxEmbedder, prepare_onnx
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -33,7 +33,7 @@ TEXTS = [
 _NO_TORCH = """
 import json, sys
 from pathlib import Path
-from assistant.onnx_encoder import OnnxEmbedder
+from assistant.ingest.onnx_encoder import OnnxEmbedder
 
 embedder = OnnxEmbedder.load(Path(sys.argv[1]))
 vectors = embedder.embed_queries(["Wie betaalt de herstellingen?"])
@@ -60,8 +60,8 @@ def onnx_embedder(onnx_dir: Path, cache_dir: Path) -> OnnxEmbedder:
 
 @pytest.fixture(scope="session")
 def fp32_embedder(onnx_dir: Path, cache_dir: Path):
-    from assistant.embedding import SentenceTransformerEmbedder
-    from assistant.model_prep import prepared_model_dir
+    from assistant.ingest.embedding import SentenceTransformerEmbedder
+    from assistant.ingest.model_prep import prepared_model_dir
 
     return SentenceTransformerEmbedder(prepared_model_dir(cache_dir))
 
@@ -107,7 +107,7 @@ def test_order_is_kept_in_mixed_length_batches(onnx_embedder: OnnxEmbedder) -> N
 
 @pytest.mark.model
 def test_batches_group_similar_lengths() -> None:
-    from assistant.onnx_encoder import _batches
+    from assistant.ingest.onnx_encoder import _batches
 
     lengths = [300, 5, 12, 40, 310, 6, 290, 80, 7]
     batches = _batches(lengths, batch_size=2)

@@ -17,11 +17,11 @@ from unittest import mock
 import pytest
 from fakes import FixedPolicy, HashingEmbedder
 
-from assistant.chunking import sentence_spans
+from assistant.ingest.chunking import sentence_spans
 from assistant.config import Settings
-from assistant.llm import LLMAnswerer
+from assistant.answer.llm import LLMAnswerer
 from assistant.pipeline import Pipeline
-from assistant.planted import is_planted
+from assistant.answer.planted import is_planted
 from assistant.service import Assistant
 from assistant.types import DocumentMeta, Passage
 
@@ -166,7 +166,7 @@ def shown(answer) -> str:
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_a_planted_sentence_is_never_quoted(index, question: str) -> None:
     service = make_service(index)
-    with mock.patch("assistant.answer.is_planted", return_value=False):
+    with mock.patch("assistant.answer.extractive.is_planted", return_value=False):
         unguarded = service.ask(question)
     assert CANARY in shown(unguarded)  # without the guard, this question quotes the canary
     answer = service.ask(question)
@@ -176,7 +176,7 @@ def test_a_planted_sentence_is_never_quoted(index, question: str) -> None:
 
 def test_a_planted_date_never_makes_the_short_answer(index) -> None:
     service = make_service(index)
-    with mock.patch("assistant.answer.is_planted", return_value=False):
+    with mock.patch("assistant.answer.extractive.is_planted", return_value=False):
         unguarded = service.ask("When did the project run?").text.split("\n\n")[0]
     assert "2031" in unguarded  # the planted dates would open the answer
     short = service.ask("When did the project run?").text.split("\n\n")[0]

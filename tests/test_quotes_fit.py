@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from assistant.answer import Sentence
+from assistant.answer.extractive import Sentence
 from assistant.fitted import FOLDER, fitted_values
 from assistant.fitted.fit_quotes import QUOTE_BUDGET, best_cutoff, outcomes
 from assistant.types import Passage

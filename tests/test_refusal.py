@@ -8,10 +8,10 @@ import math
 
 import pytest
 
-from assistant.answer import Sentence
+from assistant.answer.extractive import Sentence
 from assistant.fitted import FOLDER, LogisticModel, fitted_model
-from assistant.refusal import FEATURES, RefusalPolicy, evidence_features
-from assistant.retrieval import SearchResult
+from assistant.answer.refusal import FEATURES, RefusalPolicy, evidence_features
+from assistant.search.retrieval import SearchResult
 from assistant.types import DocumentMeta, Hit, Passage
 
 ENCODERS = ("st:embeddinggemma-300m", "st:multilingual-e5-small")

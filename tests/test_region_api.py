@@ -15,9 +15,9 @@ import uvicorn
 from conftest import free_port
 from regional import NETCO_QUESTION, LandlordPolicy, regional_pipeline
 
-from assistant.messages import say
-from assistant.regions import DEFAULT_REFERRALS, REGIONS, allowed_regions
-from assistant.server import create_app
+from assistant.answer.messages import say
+from assistant.search.regions import DEFAULT_REFERRALS, REGIONS, allowed_regions
+from assistant.serve.server import create_app
 from assistant.service import Assistant
 
 pytestmark = pytest.mark.slow

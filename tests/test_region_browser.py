@@ -7,6 +7,8 @@ come from the double that refuses questions about a landlord (tests/regional.py)
 
 from __future__ import annotations
 
+import re
+
 import json
 import threading
 import time
@@ -20,10 +22,10 @@ import uvicorn
 from conftest import REPO_DIR, free_port
 from regional import EU_META, LandlordPolicy, regional_pipeline
 
-from assistant.catalogue import CHAT
-from assistant.messages import say
-from assistant.regions import DEFAULT_REFERRALS
-from assistant.server import create_app
+from assistant.answer.catalogue import CHAT
+from assistant.answer.messages import say
+from assistant.search.regions import DEFAULT_REFERRALS
+from assistant.serve.server import create_app
 from assistant.service import Assistant
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -248,9 +250,11 @@ def choose_region(page, label: str) -> None:
     option = page.get_by_role("option", name=label, exact=True)
     expect(option).to_be_visible()
     for _ in range(8):
-        if "active" in (option.get_attribute("class") or ""):
+        try:  # the highlight follows each key press a moment later: wait for it, not only look
+            expect(option).to_have_class(re.compile(r"\bactive\b"), timeout=700)
             break
-        page.keyboard.press("ArrowDown")
+        except AssertionError:
+            page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     expect(page.locator("#region input")).to_have_value(label)
 

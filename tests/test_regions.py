@@ -13,9 +13,9 @@ from regional import (EU_META, EU_NAME, EU_TEXT, NETCO_QUESTION, REGION_OF, Land
 
 from assistant import cli
 from assistant.config import Settings
-from assistant.messages import say
+from assistant.answer.messages import say
 from assistant.pipeline import Pipeline
-from assistant.regions import (DEFAULT_REFERRALS, REGIONS, allowed_regions, referral,
+from assistant.search.regions import (DEFAULT_REFERRALS, REGIONS, allowed_regions, referral,
                                region_code, region_named)
 from assistant.service import Assistant
 
@@ -162,12 +162,12 @@ def test_search_with_a_region_leaves_out_the_other_regions(pipeline: Pipeline) -
 
 def test_an_index_of_the_previous_version_is_rebuilt_not_misread(tmp_path: Path) -> None:
     """Version 2 stored region names ("Brussels"), which no filter matches."""
-    import assistant.ingest
+    import assistant.ingest.indexer
 
     pipeline = regional_pipeline(tmp_path)
     manifest = json.loads((tmp_path / "index" / pipeline.location.generation()
                            / "manifest.json").read_text())
-    assert manifest["version"] == assistant.ingest.MANIFEST_VERSION == 3
+    assert manifest["version"] == assistant.ingest.indexer.MANIFEST_VERSION == 3
     old = dict(manifest, version=2)
     pipeline.location.publish(pipeline.location.generation(), old)
     fresh = Pipeline(pipeline.settings, embedder=HashingEmbedder(), index_dir=pipeline.index_dir)

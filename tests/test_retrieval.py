@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from fakes import HashingEmbedder
 
-from assistant.retrieval import FusionWeights, Retriever
+from assistant.search.retrieval import FusionWeights, Retriever
 from assistant.types import DocumentMeta, Hit, Passage
 
 

@@ -22,7 +22,7 @@ from test_api import LiveServer, assert_error
 
 from assistant.config import Settings
 from assistant.pipeline import Pipeline
-from assistant.server import create_app
+from assistant.serve.server import create_app
 from assistant.service import Assistant
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.short_answer import question_kind, short_answer
+from assistant.answer.short_answer import question_kind, short_answer
 
 NETCO_PERIOD = (
     "Het project NETCO (Network of Cities for Collaborative Housing) liep van mei 2022 tot april "

@@ -8,13 +8,13 @@ from datetime import date
 import pytest
 from regional import LandlordPolicy, regional_pipeline
 
-from assistant.api_models import AskResponse, answer_json
-from assistant.citations import citation_json
-from assistant.documents import iter_corpus
-from assistant.messages import say
+from assistant.serve.api_models import AskResponse, answer_json
+from assistant.answer.citations import citation_json
+from assistant.ingest.documents import iter_corpus
+from assistant.answer.messages import say
 from assistant.pipeline import Pipeline
 from assistant.service import Assistant
-from assistant.sources import age_notice, document_year, group_sources, source_numbers
+from assistant.answer.sources import age_notice, document_year, group_sources, source_numbers
 from assistant.types import Answer, Citation, Document, DocumentMeta, Passage
 
 PRESSURE_COOKER = "Wanneer is de Transitie Pressure Cooker over toekomstbestendige sociale huisvesting?"
@@ -180,7 +180,7 @@ def grouped_answer() -> Answer:
 
 
 def test_the_chat_panel_shows_one_source_per_document_with_all_its_quotes() -> None:
-    from assistant import chat_view as view
+    from assistant.serve import chat_view as view
 
     netco, leer = view.source_views(grouped_answer(), "nl")
     assert (netco.n, netco.label) == (1, "[1] [3] Title of netco")
@@ -190,7 +190,7 @@ def test_the_chat_panel_shows_one_source_per_document_with_all_its_quotes() -> N
 
 
 def test_chat_markers_link_to_their_documents_slot_and_read_back_plain() -> None:
-    from assistant import chat_view as view
+    from assistant.serve import chat_view as view
 
     answer = grouped_answer()
     service = RecordingService(answer)
@@ -207,7 +207,7 @@ def test_chat_markers_link_to_their_documents_slot_and_read_back_plain() -> None
 
 
 def test_the_region_choice_offers_every_region_in_the_asked_language() -> None:
-    from assistant import chat_view as view
+    from assistant.serve import chat_view as view
 
     assert view.region_choices("fr") == [("Toutes les régions", "all"), ("Flandre", "flanders"),
                                          ("Bruxelles", "brussels"), ("Pays-Bas", "netherlands"),

@@ -20,10 +20,10 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import REPO_DIR, SEED_CORPUS, free_port
 
-from assistant import chat_view as view
+from assistant.serve import chat_view as view
 from assistant.config import Settings
 from assistant.errors import InputError
-from assistant.messages import say
+from assistant.answer.messages import say
 from assistant.types import Answer, Citation, DocumentMeta, Passage, Turn
 
 ARTEFACTS = REPO_DIR / "test-artefacts"
@@ -226,7 +226,7 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer
     import uvicorn
     from fastapi import FastAPI, Response
 
-    from assistant.catalogue import chat_script
+    from assistant.answer.catalogue import chat_script
 
     import ui
     from assistant.pipeline import Pipeline

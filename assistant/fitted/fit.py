@@ -26,13 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import Settings
-from ..documents import iter_corpus
-from ..evaluation import EvalQuestion, bootstrap_interval, read_questions, replay_history, supports
-from ..pipeline import Pipeline
-from ..refusal import FEATURES, RefusalPolicy
-from ..service import Assistant
-from ..types import Document
+from assistant.config import Settings
+from assistant.ingest.documents import iter_corpus
+from assistant.evaluation import EvalQuestion, bootstrap_interval, read_questions, replay_history, supports
+from assistant.pipeline import Pipeline
+from assistant.answer.refusal import FEATURES, RefusalPolicy
+from assistant.service import Assistant
+from assistant.types import Document
 from . import FOLDER, LogisticModel
 
 REPO = Path(__file__).resolve().parents[2]

@@ -22,13 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..answer import ExtractiveAnswerer, ExtractiveSettings, Sentence
-from ..config import Settings
-from ..documents import iter_corpus
-from ..evaluation import bootstrap_interval, read_questions, replay_history, supports
-from ..pipeline import Pipeline
-from ..service import Assistant
-from ..types import Document
+from assistant.answer.extractive import ExtractiveAnswerer, ExtractiveSettings, Sentence
+from assistant.config import Settings
+from assistant.ingest.documents import iter_corpus
+from assistant.evaluation import bootstrap_interval, read_questions, replay_history, supports
+from assistant.pipeline import Pipeline
+from assistant.service import Assistant
+from assistant.types import Document
 from . import FOLDER
 from .fit import EVAL_FILES, FOLDS, HELDOUT, REPO, _group, dump
 

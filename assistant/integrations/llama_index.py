@@ -27,9 +27,9 @@ from llama_index.core.base.response.schema import Response
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.core.tools import QueryEngineTool
 
-from ..citations import citation_json
-from ..knowledge_base import KnowledgeBase
-from ..types import Citation, Passage
+from assistant.answer.citations import citation_json
+from assistant.knowledge_base import KnowledgeBase
+from assistant.types import Citation, Passage
 
 # Ids and offsets are for programs, not for an LLM reading the node's text.
 _NOT_FOR_LLM = ["doc_id", "passage_start", "passage_end", "quote_start", "quote_end", "n"]

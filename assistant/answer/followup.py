@@ -1,0 +1,154 @@
+"""Make a follow-up question self-contained before retrieval, without a generative model.
+
+"And in Brussels?" or "Wie organiseerde dat?" cannot be searched alone. A question that
+opens with a connector, points back with a pronoun, or has too few content words of its
+own is a follow-up: it is searched together with the topic of the previous turn, which is
+the content words of that turn's own standalone question (names, acronyms, the nouns it
+asked about), not its question words ("Wat doet Stichting Proefhof?" carries "Stichting
+Proefhof"). Any other question starts a new topic and is searched as it is.
+
+A follow-up may also add a constraint of its own: a place or a name ("En in Brussel?").
+`new_constraints` names those words, and `unsupported_constraints` those the retrieved text
+does not hold (first five letters, as anchor coverage matches cognates): the answer to the
+previous turn is no answer to that, so the service refuses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from assistant.search.lexical import fold, stopwords
+from assistant.search.regions import REGION_WORDS
+from assistant.types import Turn
+
+_CONNECTOR = re.compile(
+    r"^\s*(and|but|also|what about|how about|en|maar|ook|en wat|et|mais|aussi|et pour|et à|et en)\b",
+    re.IGNORECASE)
+_BACK_REFERENCE = re.compile(
+    r"\b(it|its|that|this|they|them|there|those|these|he|she|"
+    r"dat|dit|die|daar|ze|zij|hij|het project|ervan|daarvan|"
+    r"ça|cela|ceci|il|elle|ils|elles|y|celui|celle|ce projet)\b",
+    re.IGNORECASE)
+_OWN_TOPIC_WORDS = 3
+# Pronouns such as "dat" or "il" also open ordinary questions; only short ones point back.
+_SHORT_QUESTION_WORDS = 6
+
+_WORD = re.compile(r"\w+")
+# Words that ask or point rather than name a topic, in the three languages; the stopword
+# lists miss most of them (the English one has 33 words, without "what" or "who").
+_ASKING = frozenset("""
+    what who whom whose where when which why how tell me about please explain describe
+    does did do can could would should many much
+    wat wie wiens waar wanneer welk welke waarom hoe vertel iets over uitleg leg uit
+    doet deed kan kunnen zou zouden veel hoeveel
+    quoi qui quel quelle quels quelles ou quand pourquoi comment combien parlez parle dites
+    dis explique expliquez peut peux pouvez fait
+""".split())
+_ANCHOR_CHARS = 5  # as refusal.anchor_coverage: séminaire/seminar, Berlijn/Berlin share them
+
+
+@lru_cache(maxsize=1)
+def _not_topic() -> frozenset[str]:
+    return stopwords("nl") | stopwords("fr") | stopwords("en") | _ASKING
+
+
+@lru_cache(maxsize=1)
+def _regions() -> frozenset[str]:
+    return frozenset(fold(word) for words in REGION_WORDS.values() for word in words)
+
+
+def is_follow_up(question: str) -> bool:
+    if _CONNECTOR.search(question):
+        return True
+    if _BACK_REFERENCE.search(question) and len(_WORD.findall(question)) <= _SHORT_QUESTION_WORDS:
+        return True
+    return len(topic_words(question)) < _OWN_TOPIC_WORDS
+
+
+def topic_words(question: str) -> list[str]:
+    """The words of a question that name what it is about, as written, first use first."""
+    seen: set[str] = set()
+    words = []
+    for word in _WORD.findall(question):
+        key = fold(word)
+        if key in _not_topic() or key in seen or (len(key) < 2 and not key.isdigit()):
+            continue
+        seen.add(key)
+        words.append(word)
+    return words
+
+
+def standalone_question(question: str, history: Sequence[Turn]) -> str:
+    """The question to search: a follow-up gains the previous turn's topic words
+    ("En waar zit die stichting?" after "Wat doet Stichting Proefhof?" is searched as
+    "En waar zit die stichting? Stichting Proefhof")."""
+    return _condense(question, _previous_standalone(history))
+
+
+def _previous_standalone(history: Sequence[Turn]) -> str:
+    context = ""
+    for turn in history:
+        context = _condense(turn.question, context)
+    return context
+
+
+def _condense(question: str, context: str) -> str:
+    question = question.strip()
+    if not context or not is_follow_up(question):
+        return question
+    topic = topic_words(context)
+    return f"{question} {' '.join(topic)}" if topic else question
+
+
+def _names(question: str) -> list[str]:
+    """Places and names a question mentions: region words, acronyms, numbers, and
+    capitalised words other than the first (which any sentence capitalises)."""
+    found = []
+    for position, match in enumerate(_WORD.finditer(question)):
+        word = match.group()
+        key = fold(word)
+        if key in _not_topic() or (len(key) < 2 and not key.isdigit()):
+            continue
+        if (key in _regions() or any(ch.isdigit() for ch in word)
+                or (len(word) >= 2 and word.isupper())
+                or (position > 0 and word[0].isupper())):
+            found.append(word)
+    return found
+
+
+def _prefixes(text: str) -> set[str]:
+    return {word[:_ANCHOR_CHARS] for word in _WORD.findall(fold(text))}
+
+
+def new_constraints(question: str, history: Sequence[Turn]) -> set[str]:
+    """The places and names a follow-up adds to the previous turn's topic ("En in Brussel?"
+    after a question about Flanders: {"Brussel"}); empty for a question that starts a topic."""
+    previous = _previous_standalone(history)
+    if not previous or not is_follow_up(question.strip()):
+        return set()
+    known = _prefixes(previous)
+    return {word for word in _names(question) if fold(word)[:_ANCHOR_CHARS] not in known}
+
+
+@lru_cache(maxsize=1)
+def _region_names() -> dict[str, frozenset[str]]:
+    """Each region word's prefix -> the prefixes of all its names: Bruxelles is Brussel."""
+    names = {}
+    for words in REGION_WORDS.values():
+        group = frozenset(fold(word)[:_ANCHOR_CHARS] for word in words)
+        names.update({prefix: group for prefix in group})
+    return names
+
+
+def unsupported_constraints(constraints: set[str], passages_text: str) -> set[str]:
+    """The constraints the retrieved text does not mention (first five letters, any language;
+    a region by any of its names)."""
+    present = _prefixes(passages_text)
+    missing = set()
+    for word in constraints:
+        prefix = fold(word)[:_ANCHOR_CHARS]
+        if not (_region_names().get(prefix, frozenset({prefix})) & present):
+            missing.add(word)
+    return missing

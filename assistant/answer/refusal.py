@@ -1,0 +1,120 @@
+"""When the knowledge base does not hold the answer: the decision (the referral shown with a
+refusal is chosen in regions.py).
+
+The decision is a logistic model over features of the search result and of the best
+sentence, fitted by `python -m assistant.fitted.fit` on the eval files (answerable,
+near-miss and real citizens' off-topic questions), per encoder, with cross-validation grouped
+by document and question; its operating point keeps false refusals at about 2% in that
+cross-validation (docs/answering.md has the figures). The features, measured before:
+- cosines alone overlap: any housing question is close to any housing text, and the level
+  depends on the language pair;
+- what the question asks for must appear in the passage: the share of the question's
+  content words whose first five letters occur in the retrieved text ("anchor coverage",
+  language-agnostic so names, numbers and cognates such as séminaire/seminar count); region
+  names do not count ("in Brussel" says where, not what);
+- a when / how-many question needs a digit in the sentence that would answer it, and a
+  number the question names ("in 2026") must occur in the retrieved text;
+- the share of the question's terms that the whole knowledge base never uses: a rent-law
+  question asks about things the corpus has no word for.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.answer.extractive import Sentence
+from assistant.fitted import LogisticModel, fitted_model
+from assistant.search.lexical import fold, stopwords
+from assistant.search.regions import REGION_WORDS
+from assistant.search.question import asks_for_number, has_number
+from assistant.search.retrieval import SearchResult
+
+_WORD = re.compile(r"\w+")
+_ANCHOR_CHARS = 5
+_ANCHOR_MIN_WORD = 4
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How strongly the retrieved text supports an answer, and the decision taken on it."""
+
+    features: dict[str, float]
+    refused: bool
+
+
+def _anchors(text: str, ignore: frozenset[str] = frozenset()) -> set[str]:
+    return {word[:_ANCHOR_CHARS] for word in _WORD.findall(fold(text))
+            if len(word) >= _ANCHOR_MIN_WORD and word not in ignore}
+
+
+@lru_cache(maxsize=1)
+def _not_anchors() -> frozenset[str]:
+    """Stopwords, and region names: "in Brussel" says where, not what is asked."""
+    regions = {fold(word) for words in REGION_WORDS.values() for word in words}
+    return stopwords("nl") | stopwords("fr") | stopwords("en") | frozenset(regions)
+
+
+def anchor_coverage(question: str, passages_text: str) -> float:
+    """Share of the question's content words that the passages also use (any language)."""
+    asked = _anchors(question, _not_anchors())
+    return len(asked & _anchors(passages_text)) / len(asked) if asked else 0.0
+
+
+FEATURES = ("top_dense", "dense_margin", "best_sentence", "coverage", "sentence_coverage",
+            "lexical", "number_missing", "number_absent", "unknown_words", "same_language",
+            "question_words", "lang_nl", "lang_fr")
+_NUMBER = re.compile(r"\d+")
+
+
+def evidence_features(result: SearchResult, scored: list[Sentence], language: str,
+                      coverage_passages: int = 3) -> dict[str, float]:
+    """What the decision reads, from the search result and the best-scored sentence."""
+    hits = result.hits
+    top = hits[0] if hits else None
+    best = scored[0] if scored else None
+    context = " ".join(f"{h.passage.meta.title} {h.passage.text}" for h in hits[:coverage_passages])
+    asked = _anchors(result.question, _not_anchors())
+    return {
+        "top_dense": top.dense if top else 0.0,
+        "dense_margin": top.dense - hits[1].dense if len(hits) > 1 else 0.0,
+        "best_sentence": best.cosine if best else 0.0,
+        "coverage": anchor_coverage(result.question, context),
+        "sentence_coverage": anchor_coverage(
+            result.question, f"{best.passage.meta.title} {best.text}") if best else 0.0,
+        "lexical": top.lexical if top else 0.0,
+        "number_missing": float(asks_for_number(result.question)
+                                and not (best and has_number(best.text))),
+        # "... in 2026?" over text that never says 2026: the question is about something else.
+        "number_absent": float(bool(set(_NUMBER.findall(result.question))
+                                    - set(_NUMBER.findall(context)))),
+        "unknown_words": result.unknown_words,
+        "same_language": float(bool(top) and top.passage.meta.language == language),
+        "question_words": math.log1p(len(asked)),
+        "lang_nl": float(language == "nl"),
+        "lang_fr": float(language == "fr"),
+    }
+
+
+@dataclass(frozen=True)
+class RefusalPolicy:
+    """Answer when P(the knowledge base holds the answer) reaches the fitted operating point.
+
+    `threshold` overrides the fitted one (tests force a decision with 0.0 or 1.1).
+    """
+
+    model: LogisticModel
+    threshold: float | None = None
+
+    @classmethod
+    def for_encoder(cls, encoder: str) -> RefusalPolicy:
+        return cls(fitted_model("refusal", encoder))
+
+    def assess(self, result: SearchResult, scored: list[Sentence], language: str) -> Evidence:
+        features = evidence_features(result, scored, language)
+        probability = self.model.probability(features)
+        features["p_answerable"] = probability
+        threshold = self.model.threshold if self.threshold is None else self.threshold
+        return Evidence(features, refused=not scored or probability < threshold)

@@ -1,0 +1,265 @@
+"""HTTP API for the widget and portals: ask, stream, search, health, feedback, OpenAI-compatible chat.
+
+Every error leaves in one shape, `{"error": {"status": int, "message": str}}`, with a message
+safe to show to a citizen (in the asker's language where it is known). The server's `Guard`
+(api_guard.py) runs before every route: origins, CORS, body size and time, security headers.
+The per-client budgets are here; the guard charges the chat's events to the same ones.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from limits import parse as parse_limit
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from sse_starlette import EventSourceResponse
+from starlette.concurrency import iterate_in_threadpool
+
+from assistant.serve.api_guard import client_key, error_body, error_response, install_error_handlers
+from assistant.serve.api_messages import preferred_language, say
+from assistant.serve.api_models import (ERRORS, AskRequest, AskResponse, FeedbackRequest, FeedbackResponse,
+                         HealthResponse, Question, REGION_HELP, Region, SearchResponse, answer_json,
+                         hit_json, sse_json, to_turns)
+from assistant.answer.citations import citation_json
+from assistant.errors import AssistantError, InputError, RateLimitedError
+from assistant.config import Settings
+from assistant.serve.openai_api import openai_router
+from assistant.pipeline import Pipeline
+from assistant.service import Assistant
+from assistant.types import Answer, Turn
+
+logger = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- state
+
+
+class RateLimit:
+    """A moving window per client key, in memory (one process)."""
+
+    def __init__(self, rule: str) -> None:
+        self.item = parse_limit(rule)
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def hit(self, key: str, language: str | None) -> None:
+        if self.limiter.hit(self.item, key):
+            return
+        reset_at, _remaining = self.limiter.get_window_stats(self.item, key)
+        seconds = max(1, math.ceil(reset_at - time.time()))
+        raise RateLimitedError(say("rate_limited", language, seconds=seconds), seconds)
+
+
+class Readiness:
+    """Loads the model and the index in the background; health reports how far it got."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.error: str | None = None
+
+    def loaded(self) -> bool:
+        return self.pipeline.is_loaded  # the retriever holds the model and the index
+
+    def start(self) -> None:
+        with self._lock:
+            if self.loaded() or (self._thread is not None and self._thread.is_alive()):
+                return
+            self._thread = threading.Thread(target=self._load, name="assistant-warmup", daemon=True)
+            self._thread.start()
+
+    def _load(self) -> None:
+        try:
+            self.pipeline.retriever  # noqa: B018
+            self.error = None
+        except AssistantError as error:
+            self.error = str(error)
+        except Exception:  # noqa: BLE001  (reported by health, logged here)
+            logger.exception("loading the model and the index failed")
+            self.error = "The model or the index could not be loaded; see the server log."
+
+    def status(self) -> str | None:
+        """None when ready, else the reason (a failed load is retried on the next call)."""
+        if self.loaded():
+            return None
+        loading = self._thread is not None and self._thread.is_alive()
+        error = None if loading else self.error
+        if not loading:
+            self.start()
+        return error or say("loading", "en")
+
+
+class FeedbackLog:
+    """Appends to `<folder>/feedback.jsonl`, the file (and line shape) the chat writes too."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "feedback.jsonl"
+        self._lock = threading.Lock()
+
+    def append(self, vote: str, passage_ids: Sequence[str], language: str | None) -> None:
+        entry = {"timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                 "vote": vote, "kind": "api", "language": language or "",
+                 "passage_ids": list(passage_ids)}
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as out:
+                out.write(line)
+
+
+@dataclass
+class ApiState:
+    service: Assistant
+    settings: Settings
+    readiness: Readiness
+    ask_limit: RateLimit
+    search_limit: RateLimit
+    feedback_limit: RateLimit
+    feedback: FeedbackLog
+
+    @classmethod
+    def create(cls, service: Assistant, settings: Settings,
+               readiness: Readiness | None = None) -> ApiState:
+        return cls(service, settings, readiness or Readiness(service.pipeline),
+                   RateLimit(settings.rate_limit), RateLimit(settings.search_rate_limit),
+                   RateLimit(settings.feedback_rate_limit), FeedbackLog(settings.feedback_dir))
+
+    def budgets(self) -> dict[str, RateLimit]:
+        """By the name that prefixes each client key (`ask:<address>`)."""
+        return {"ask": self.ask_limit, "search": self.search_limit, "feedback": self.feedback_limit}
+
+    def history(self, messages: Sequence[tuple[str, str]], language: str | None) -> list[Turn]:
+        limit = self.settings.max_history_messages
+        if len(messages) > limit:
+            raise InputError(say("history", language, limit=limit))
+        return to_turns(messages)
+
+
+# --------------------------------------------------------------------------- /api
+
+
+def api_router(state: ApiState) -> APIRouter:
+    router = APIRouter(tags=["assistant"], responses=ERRORS)
+    service = state.service
+
+    def ask_limit(request: Request) -> None:
+        state.ask_limit.hit(f"ask:{client_key(request)}", preferred_language(request.headers))
+
+    def search_limit(request: Request) -> None:
+        state.search_limit.hit(f"search:{client_key(request)}", preferred_language(request.headers))
+
+    def feedback_limit(request: Request) -> None:
+        state.feedback_limit.hit(f"feedback:{client_key(request)}", preferred_language(request.headers))
+
+    @router.post("/ask", response_model=AskResponse, dependencies=[Depends(ask_limit)])
+    def ask(body: AskRequest) -> dict:
+        """Answer a question from the knowledge base, with numbered citations (`[n]` in the text)."""
+        history = state.history([(m.role, m.content) for m in body.history], body.lang)
+        return answer_json(service.ask(body.question, history, body.lang, body.region))
+
+    @router.post("/ask/stream", dependencies=[Depends(ask_limit)],
+                 responses={200: {"content": {"text/event-stream": {}},
+                                  "description": "Events `delta` ({text}), `answer` ({text}: the final "
+                                                 "text, only when it differs from the deltas joined, as "
+                                                 "with a checked LLM reply), `citations` (list), "
+                                                 "`done` ({lang, refused}); `error` ({status, message})."}})
+    async def ask_stream(body: AskRequest) -> EventSourceResponse:
+        """The answer as server-sent events: text pieces, then the citations, then `done`."""
+        history = state.history([(m.role, m.content) for m in body.history], body.lang)
+        service.check_question(body.question, body.lang)  # bad input: a plain JSON error, not a stream
+
+        async def events() -> AsyncIterator[dict]:
+            streamed = ""
+            try:
+                async for item in iterate_in_threadpool(
+                        service.stream(body.question, history, body.lang, body.region)):
+                    if isinstance(item, Answer):
+                        # An LLM answer may have had sentences dropped and markers renumbered after
+                        # streaming; the client replaces what it showed with this text.
+                        if streamed.strip() != item.text.strip():
+                            yield {"event": "answer", "data": sse_json({"text": item.text})}
+                        yield {"event": "citations",
+                               "data": sse_json([citation_json(c) for c in item.citations])}
+                        yield {"event": "done",
+                               "data": sse_json({"lang": item.language, "refused": item.refused})}
+                    else:
+                        streamed += item
+                        yield {"event": "delta", "data": sse_json({"text": item})}
+            except AssistantError as error:
+                yield {"event": "error", "data": sse_json(error_body(error.status, str(error))["error"])}
+            except Exception:  # noqa: BLE001
+                logger.exception("streaming an answer failed")
+                yield {"event": "error",
+                       "data": sse_json(error_body(500, say("internal", body.lang))["error"])}
+
+        return EventSourceResponse(events(), ping=15)
+
+    @router.get("/search", response_model=SearchResponse, dependencies=[Depends(search_limit)])
+    def search(q: Annotated[Question, Query()],
+               k: Annotated[int | None, Query(ge=1, le=50, description="Passages to return.")] = None,
+               region: Annotated[Region | None, Query(description=REGION_HELP)] = None) -> dict:
+        """The best passages for a question (no answer composed)."""
+        result = service.search(q, k, region)
+        return {"question": result.question, "lang": result.language,
+                "hits": [hit_json(h) for h in result.hits]}
+
+    @router.get("/health", response_model=HealthResponse)
+    def health() -> Any:
+        """200 when the model and the index are loaded; 503 with the reason otherwise."""
+        reason = state.readiness.status()
+        if reason is not None:
+            return error_response(503, reason, {"Retry-After": "5"})
+        retriever = service.pipeline.retriever
+        return {"status": "ok", "model": retriever.embedder.name, "passages": retriever.store.count()}
+
+    @router.post("/feedback", status_code=201, response_model=FeedbackResponse,
+                 dependencies=[Depends(feedback_limit)])
+    def feedback(body: FeedbackRequest) -> dict:
+        """A vote on an answer; stored with the cited passage ids only (no question text)."""
+        state.feedback.append(body.vote, body.passage_ids, body.lang)
+        return {"stored": True}
+
+    return router
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def install_api(app: FastAPI, service: Assistant, readiness: Readiness | None = None) -> ApiState:
+    """Routes under /api and /v1 and the error shape, on `app` (the server adds the Guard)."""
+    settings = service.settings
+    state = ApiState.create(service, settings, readiness)
+    api, openai = api_router(state), openai_router(state)
+    app.include_router(api, prefix="/api")
+    app.include_router(openai, prefix="/v1")
+    allowed: dict[str, set[str]] = {}
+    for prefix, router in (("/api", api), ("/v1", openai)):
+        for route in router.routes:
+            allowed.setdefault(prefix + route.path, set()).update(route.methods)
+    every_method = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+
+    # Unknown paths under /api and /v1 answer in our error shape (not the chat mounted at /);
+    # a known path asked with a method it lacks gets 405 and the methods it has (RFC 9110).
+    @app.api_route("/api/{rest:path}", methods=every_method, include_in_schema=False)
+    @app.api_route("/v1/{rest:path}", methods=every_method, include_in_schema=False)
+    def not_found(request: Request) -> JSONResponse:
+        methods = allowed.get(request.url.path.rstrip("/"))
+        if methods and request.method not in methods:
+            return error_response(405, "Method Not Allowed", {"Allow": ", ".join(sorted(methods))})
+        return error_response(404, "Not Found")
+
+    install_error_handlers(app)
+    app.state.api = state
+    return state

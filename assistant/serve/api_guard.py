@@ -1,0 +1,388 @@
+"""The server's edge: one error shape, exception handlers, and the Guard every request passes.
+
+`Guard` is pure ASGI middleware around the whole app: the API, the widget and the Gradio
+chat. For every route it refuses browser origins that are neither the server's own nor in
+the allow-list (403; `/widget.js` loads anywhere), answers CORS only for allowed origins
+(never with credentials; Gradio's own CORS headers are dropped), caps the body size (413)
+and the time to send it (408), and adds the security headers. On the chat's side it lets
+only the routes the chat uses reach Gradio (`chat_routes`), charges each chat event to the
+client's budget (429), and turns Gradio's errors into the product's shape. An unexpected
+error is logged as one line and answered 500 in the same shape.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import traceback
+from collections.abc import Iterable, Mapping, Sequence
+from http import HTTPStatus
+from pathlib import Path
+from typing import Protocol
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.serve.api_messages import preferred_language, say
+from assistant.serve.chat_routes import ChatEvents, ChatRoute, chat_route
+from assistant.errors import AssistantError, RateLimitedError
+from assistant.serve.security_headers import HEADER_NAMES, security_headers
+
+logger = logging.getLogger(__name__)
+
+# Paths that load on any site: the widget's script is embedded by portals.
+EMBEDDABLE = frozenset({"/widget.js"})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# A request line and headers beyond this are refused (h11 only bounds a head still arriving).
+MAX_HEAD_BYTES = 16 * 1024
+
+
+# --------------------------------------------------------------------------- error shape, client key
+
+
+def error_body(status: int, message: str) -> dict:
+    return {"error": {"status": status, "message": message}}
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(status, message), status_code=status, headers=headers)
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def status_message(status: int, language: str) -> str:
+    return say("internal", language) if status >= 500 else HTTPStatus(status).phrase
+
+
+def log_unhandled(error: BaseException, method: str, path: str) -> None:
+    """One line: the error it was raised from and where (no message: it may hold the
+    asker's text)."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+    logger.error("unhandled %s at %s on %s %s", type(error).__name__, where, method, path)
+
+
+# --------------------------------------------------------------------------- errors
+
+# A field name as clients send it; pydantic also puts model and validator names in `loc`.
+_FIELD = re.compile(r"[a-z_][a-z0-9_]*")
+# "… or instance of AskRequest", and any other CamelCase name of a class.
+_CLASS_NAME = re.compile(r"(?: or)? (?:an )?instance of \w+|\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b")
+
+
+def validation_message(error: RequestValidationError, language: str) -> str:
+    problems = error.errors()
+    if any(p.get("type") == "json_invalid" for p in problems):
+        return say("malformed_json", language)
+    first = problems[0] if problems else {}
+    where = ".".join(str(part) for part in first.get("loc", ())
+                     if isinstance(part, int) or (_FIELD.fullmatch(str(part))
+                                                  and part not in ("body", "query")))
+    message = _CLASS_NAME.sub("", first.get("msg", "invalid value")).strip() or "invalid value"
+    detail = f"{where}: {message}" if where else message
+    return say("invalid", language, detail=detail[:200])
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AssistantError)
+    async def assistant_error(request: Request, error: AssistantError) -> JSONResponse:
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimitedError) else None
+        if error.status >= 500:
+            logger.warning("%s on %s", type(error).__name__, request.url.path)
+        return error_response(error.status, str(error), headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        return error_response(422, validation_message(error, preferred_language(request.headers)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        message = error.detail if isinstance(error.detail, str) else "Error"
+        return error_response(error.status_code, message, getattr(error, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log_unhandled(error, request.method, request.url.path)
+        return error_response(500, say("internal", preferred_language(request.headers)))
+
+
+# --------------------------------------------------------------------------- origins
+
+
+def _netloc(value: str, scheme: str) -> str:
+    value = value.strip().lower().rstrip("/")
+    default = {"http": ":80", "https": ":443"}.get(scheme, "")
+    return value[: -len(default)] if default and value.endswith(default) else value
+
+
+def same_origin(origin: str, host: str | None) -> bool:
+    """Origin `scheme://host[:port]` names the host the request was sent to (scheme ignored:
+    a TLS proxy in front of the server changes it)."""
+    scheme, sep, rest = origin.partition("://")
+    if not sep or not host:
+        return False
+    return _netloc(rest, scheme) == _netloc(host, scheme)
+
+
+# --------------------------------------------------------------------------- the guard
+
+
+class Budget(Protocol):
+    def hit(self, key: str, language: str | None) -> None:
+        """Count one request for `key`; raise RateLimitedError when over budget."""
+
+
+class Refused(Exception):
+    """A request the guard answers itself, in the product's error shape."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, dict(headers or {})
+
+
+class Guard:
+    """See the module docstring. `own_routes` are the app's routes besides the chat; with
+    `chat` (the mounted Blocks' events) every other path is the chat's."""
+
+    ALLOW_METHODS = "GET, POST, OPTIONS"
+    ALLOW_HEADERS = "accept, accept-language, authorization, content-type"
+
+    def __init__(self, app: ASGIApp, *, allowed_origins: Sequence[str], max_body_bytes: int,
+                 max_chat_body_bytes: int | None = None, body_timeout_s: float = 10.0,
+                 own_routes: Iterable = (), chat: ChatEvents | None = None,
+                 budgets: Mapping[str, Budget] | None = None) -> None:
+        self.app = app
+        self.allowed = {o.strip().lower().rstrip("/") for o in allowed_origins if o.strip()}
+        self.max_body_bytes = max_body_bytes
+        self.max_chat_body_bytes = max_chat_body_bytes or max_body_bytes
+        self.body_timeout_s = body_timeout_s
+        self.own = tuple(route.path_regex for route in own_routes if hasattr(route, "methods"))
+        self.chat = chat
+        self.budgets = dict(budgets or {})
+
+    def allows(self, origin: str) -> bool:
+        return "*" in self.allowed or origin.lower().rstrip("/") in self.allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":  # no route takes one
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        language = preferred_language(headers)
+        reply = Reply(send, language)
+        try:
+            await self._serve(scope, receive, headers, reply)
+        except Refused as refusal:
+            await reply.error(refusal.status, refusal.message, refusal.headers)
+        except RateLimitedError as error:
+            await reply.error(429, str(error), {"retry-after": str(error.retry_after)})
+        except Exception as error:  # noqa: BLE001  (one line in the log, never a traceback out)
+            log_unhandled(error, scope["method"], scope["path"])
+            if reply.started:
+                await reply.end_stream()
+            else:
+                await reply.error(500, say("internal", language))
+
+    async def _serve(self, scope: Scope, receive: Receive, headers: Headers, reply: Reply) -> None:
+        method, path = scope["method"], scope["path"]
+        if _head_size(scope) > MAX_HEAD_BYTES:
+            raise Refused(431, HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE.phrase, {"connection": "close"})
+        preflight = method == "OPTIONS" and "access-control-request-method" in headers
+        route = self._chat_route(method, path, preflight)
+        reply.cors = self._cors(headers.get("origin"), headers.get("host"), path, reply.language)
+        if preflight:
+            await reply.empty(204, {"access-control-max-age": "600",
+                                    "access-control-allow-methods": self.ALLOW_METHODS,
+                                    "access-control-allow-headers": self.ALLOW_HEADERS})
+            return
+        if method in BODY_METHODS:
+            limit = self.max_chat_body_bytes if route is not None and route.join else self.max_body_bytes
+            body = await self._read_body(headers, receive, limit, reply.language)
+            receive = _replay(body, receive)
+            if route is not None and route.join:
+                self._charge(b"".join(m.get("body", b"") for m in body), scope, reply.language)
+        if route is not None:
+            scope = _for_gradio(scope, route)
+            reply.rewrite_errors = True
+        await self.app(scope, receive, reply)
+        await reply.finish()
+
+    def _chat_route(self, method: str, path: str, preflight: bool) -> ChatRoute | None:
+        """The chat's route for `path` (None for the app's own routes), or Refused."""
+        if self.chat is None or any(pattern.match(path) for pattern in self.own):
+            return None
+        route = chat_route(path)
+        if route is None:
+            raise Refused(404, HTTPStatus.NOT_FOUND.phrase)
+        if method not in route.methods and not preflight:
+            raise Refused(405, HTTPStatus.METHOD_NOT_ALLOWED.phrase,
+                          {"allow": ", ".join(sorted(route.methods))})
+        return route
+
+    def _cors(self, origin: str | None, host: str | None, path: str, language: str) -> dict[str, str]:
+        """CORS headers for an allowed origin; Refused for a foreign one."""
+        if origin is None or path in EMBEDDABLE:
+            return {}
+        if self.allows(origin):
+            return {"access-control-allow-origin": origin,
+                    "access-control-expose-headers": "Retry-After"}
+        if same_origin(origin, host):
+            return {}
+        raise Refused(403, say("forbidden_origin", language))
+
+    def _charge(self, body: bytes, scope: Scope, language: str) -> None:
+        event = self.chat.joined(body)
+        if event is None:
+            raise Refused(422, say("invalid", language, detail="not an event of this chat"))
+        client = scope["client"][0] if scope.get("client") else "unknown"
+        self.budgets[event.budget].hit(f"{event.budget}:{client}", language)
+
+    async def _read_body(self, headers: Headers, receive: Receive, limit: int,
+                         language: str) -> list[Message]:
+        """The request's body messages; Refused when larger than `limit` or too slow."""
+        too_large = Refused(413, say("body_too_large", language, limit=limit), {"connection": "close"})
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise too_large
+        try:
+            async with asyncio.timeout(self.body_timeout_s):
+                return await _receive_body(receive, limit, too_large)
+        except TimeoutError:
+            raise Refused(408, HTTPStatus.REQUEST_TIMEOUT.phrase, {"connection": "close"}) from None
+
+
+async def _receive_body(receive: Receive, limit: int, too_large: Refused) -> list[Message]:
+    messages, size = [], 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return messages
+        size += len(message.get("body", b""))
+        if size > limit:
+            raise too_large
+        if not message.get("more_body", False):
+            return messages
+
+
+def _head_size(scope: Scope) -> int:
+    return (len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
+            + sum(len(k) + len(v) + 4 for k, v in scope["headers"]))
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
+
+
+def _for_gradio(scope: Scope, route: ChatRoute) -> Scope:
+    """The request as Gradio should see it: without the page's query, and for the page
+    itself without compression (see ChatRoute)."""
+    if not (route.drop_query or route.page):
+        return scope
+    headers = [(k, v) for k, v in scope["headers"] if not (route.page and k == b"accept-encoding")]
+    return {**scope, "headers": headers,
+            "query_string": b"" if route.drop_query else scope["query_string"]}
+
+
+_DROPPED = HEADER_NAMES | {b"vary", b"server"}
+
+
+class Reply:
+    """The `send` the app answers through: adds CORS, `Vary: Origin` and the security
+    headers (an HTML page's CSP hashes its inline scripts, so the page is held until its
+    last byte), and with `rewrite_errors` replaces an error response by the product's shape."""
+
+    def __init__(self, send: Send, language: str) -> None:
+        self.send, self.language = send, language
+        self.cors: dict[str, str] = {}
+        self.rewrite_errors = False
+        self.started = False
+        self.streaming = False  # an event stream started, not yet ended
+        self.failed: int | None = None  # an error status to answer in our shape
+        self.page: tuple[Message, list[bytes]] | None = None
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await self._start(message)
+        elif message["type"] == "http.response.body" and self.failed is None:
+            await self._body(message)
+
+    async def _start(self, message: Message) -> None:
+        if self.rewrite_errors and message["status"] >= 400:
+            self.failed = message["status"]
+            return
+        if _header(message, b"content-type").startswith(b"text/html"):
+            self.page = (message, [])
+            return
+        await self._send_start(message, security_headers())
+
+    async def _body(self, message: Message) -> None:
+        if self.page is None:
+            self.streaming = self.streaming and message.get("more_body", False)
+            await self.send(message)
+            return
+        start, chunks = self.page
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            html = b"".join(chunks)
+            await self._send_start(start, security_headers(html))
+            await self.send({"type": "http.response.body", "body": html})
+
+    async def _send_start(self, message: Message, extra: list[tuple[bytes, bytes]]) -> None:
+        kept = [(k, v) for k, v in message.get("headers", [])
+                if k.lower() not in _DROPPED and not k.lower().startswith(b"access-control-")]
+        cors = [(k.encode(), v.encode()) for k, v in self.cors.items()]
+        self.started = True
+        self.streaming = _header(message, b"content-type").startswith(b"text/event-stream")
+        await self.send({**message, "headers": [*kept, *cors, (b"vary", b"Origin"), *extra]})
+
+    async def end_stream(self) -> None:
+        """End an event stream the app broke off (Gradio's queue stream raises after telling
+        an unknown session so): its client sees the end of the stream, not a broken chunk.
+        Any other started reply is cut off by the server."""
+        if self.streaming:
+            self.streaming = False
+            await self.send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def finish(self) -> None:
+        """After the app returned: answer a replaced error response."""
+        if self.failed is not None and not self.started:
+            await self.error(self.failed, status_message(self.failed, self.language))
+
+    async def error(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+        body = json.dumps(error_body(status, message), ensure_ascii=False).encode()
+        fields = {"content-type": "application/json", "content-length": str(len(body)),
+                  **(headers or {})}
+        await self._send_start({"type": "http.response.start", "status": status,
+                                "headers": [(k.encode(), v.encode()) for k, v in fields.items()]},
+                               security_headers())
+        await self.send({"type": "http.response.body", "body": body})
+
+    async def empty(self, status: int, headers: Mapping[str, str]) -> None:
+        """A reply of our own with no body (a preflight: its CORS headers are kept)."""
+        own = [(k.encode(), v.encode()) for k, v in headers.items()]
+        await self._send_start({"type": "http.response.start", "status": status, "headers": []},
+                               [*own, *security_headers()])
+        await self.send({"type": "http.response.body", "body": b""})
+
+
+def _header(message: Message, name: bytes) -> bytes:
+    return next((v for k, v in message.get("headers", []) if k.lower() == name), b"").lower()

@@ -1,0 +1,449 @@
+"""What the Gradio chat shows, as pure functions: labels, escaping, messages, sources, feedback.
+
+`ui.py` only lays out components and forwards events here, so everything the asker reads
+can be tested without a browser. Text from documents, answers and questions is escaped
+before it reaches a Markdown component (`escape_text`); plain-text components (accordion
+labels, the highlighted passage) receive it as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Container, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote, urlsplit
+
+from assistant.answer.catalogue import CHAT, DEFAULT_LANGUAGE, LANGUAGES, words
+from assistant.answer.citations import marked_segments
+from assistant.answer.sources import group_sources, source_numbers
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.search.language import detect_language
+from assistant.search.regions import REGIONS
+from assistant.types import Answer, Citation, Turn
+
+log = logging.getLogger(__name__)
+
+# Answers cite a handful of passages; the panel has this many fixed slots.
+MAX_SOURCES = 8
+# The chat echoes each question; a longer one (rejected at the default limit) is shortened.
+MAX_ECHO_CHARS = 1200
+
+EXAMPLES = (
+    "Quelles villes néerlandaises ont participé à NETCO ?",
+    "Wat is een proeftuin in het leertraject coöperatief wonen?",
+    "When is the Transitie Pressure Cooker?",
+)
+
+# The chat's words by language (catalogue.CHAT).
+LABELS = {code: words(CHAT, code) for code in LANGUAGES}
+
+
+def labels(language: str | None) -> dict[str, str]:
+    return LABELS.get(language or DEFAULT_LANGUAGE, LABELS[DEFAULT_LANGUAGE])
+
+
+def has_words(text: str) -> bool:
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+
+
+def ui_language(question: str | None, previous: str | None = None) -> str:
+    """The language of the last question; without words in it, the language shown so far."""
+    text = (question or "").strip()
+    if text and has_words(text):
+        return detect_language(text)
+    return previous if previous in LANGUAGES else DEFAULT_LANGUAGE
+
+
+ALL_REGIONS = "all"
+
+
+def region_choices(language: str | None) -> list[tuple[str, str]]:
+    """The region filter's (label, value) pairs in `language`: every region first."""
+    words = labels(language)
+    return [(words[f"region_{code}"], code) for code in (ALL_REGIONS, *REGIONS)]
+
+
+def region_filter(choice: str | None) -> str | None:
+    """The region to filter on, None for every region (or a value that is none of them)."""
+    return choice if choice in REGIONS else None
+
+
+# --------------------------------------------------------------------------- escaping
+
+# What Markdown (GFM, as Gradio's `marked` renders it) would read as formatting, HTML or a
+# link: `&`, `<`, `>` become entities; the rest gets a backslash (CommonMark lets any ASCII
+# punctuation be escaped), but only where it is active, so ordinary text (`[1]`, "a.b",
+# "(x)") keeps no backslashes when copied from the chat.
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_ACTIVE = re.compile(
+    r"""(?P<entity>[&<>])"""
+    r"""|(?P<always>[\\`*_~|$@])"""         # emphasis, code, strike, tables, escapes, e-mail
+    r"""|(?P<bracket>\](?=[(\[:])|\[(?=\^))"""  # links, images, definitions, footnotes
+    r"""|(?P<url>:(?=//)|(?<=www)\.)"""         # bare URLs become links in GFM
+    r"""|^(?P<block>[#=+\-])"""               # headings, setext lines, lists, rules
+    r"""|^(?P<digits>\d{1,9})(?P<dot>[.)])""",  # ordered lists
+    re.MULTILINE | re.IGNORECASE,
+)
+_UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])|&(amp|lt|gt);")
+_UNENTITY = {"amp": "&", "lt": "<", "gt": ">"}
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
+
+
+def _escape_match(match: re.Match) -> str:
+    if match.group("entity"):
+        return _ENTITIES[match.group("entity")]
+    if match.group("digits"):
+        return match.group("digits") + "\\" + match.group("dot")
+    return "\\" + match.group(0)
+
+
+def escape_text(text: str) -> str:
+    """Text that a Markdown component shows literally: no HTML, no formatting, no links.
+
+    Leading indentation is dropped (it would make a code block)."""
+    text = _INDENT.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _ACTIVE.sub(_escape_match, text)
+
+
+def unescape_text(text: str) -> str:
+    """The inverse of `escape_text` (for text without leading indentation)."""
+    return _UNESCAPE.sub(lambda m: m.group(1) if m.group(1) is not None
+                         else _UNENTITY[m.group(2)], text)
+
+
+def safe_link(url: str) -> str | None:
+    """An http(s) URL percent-encoded for a Markdown link destination, or None."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(url, safe=":/?#@!$&*+,;=%-._~")
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def echo_question(question: str) -> str:
+    """The asker's question as the chat shows it (escaped; a huge one shortened)."""
+    text = question.strip()
+    if len(text) > MAX_ECHO_CHARS:
+        text = text[:MAX_ECHO_CHARS].rstrip() + " …"
+    return escape_text(text)
+
+
+def answer_message(text: str) -> str:
+    """Answer text (possibly partial while streaming) as the chat message shows it."""
+    return escape_text(text.strip())
+
+
+# A quote paragraph of an escaped answer: `“…” [n]` (answer.compose writes one per line).
+_QUOTE_LINE = re.compile(r"^(“[^\n]*”)( \[(\d+)\])$", re.MULTILINE)
+
+
+def quotes_with_language(message: str, answer: Answer) -> str:
+    """Each quote wrapped in `<span lang="xx">` with its document's language, so that screen
+    readers read a Dutch quote in a French answer as Dutch (the escaped quote holds no `<`)."""
+    languages = {c.n: c.passage.meta.language for c in answer.citations}
+
+    def wrap(match: re.Match) -> str:
+        code = languages.get(int(match.group(3)))
+        if code not in LANGUAGES:
+            return match.group(0)
+        return f'<span lang="{code}">{match.group(1)}</span>{match.group(2)}'
+
+    return _QUOTE_LINE.sub(wrap, message)
+
+
+_TAG = re.compile(r"<[^<>]*>")
+
+
+def last_answer_index(records: Mapping[int, dict] | None) -> int | None:
+    """The history index of the latest answer (what the feedback buttons vote on)."""
+    answers = [i for i, r in (records or {}).items() if r.get("kind") == "answer"]
+    return max(answers, default=None)
+
+
+@dataclass(frozen=True)
+class SourceView:
+    """One source (document) of the panel, number `n` (its slot, `#source-n`): plain-text
+    `[1] [3] title`, escaped Markdown details (publisher, date, link), and its cited passages
+    as (text, category) pieces, the quotes' category set;
+    `language`: the document's (the title and passage carry it as their `lang`)."""
+
+    n: int
+    label: str
+    details: str
+    segments: tuple[tuple[str, str | None], ...]
+    language: str = ""
+
+
+def source_views(answer: Answer | None, language: str) -> list[SourceView]:
+    """One view per document (sources.group_sources): `[1] [3] title`, publisher, date and
+    link when known, and each cited passage with its quote marked."""
+    if answer is None:
+        return []
+    words = labels(language)
+    views = []
+    for source in group_sources(answer.citations)[:MAX_SOURCES]:
+        meta = source.meta
+        title = meta.title or source.doc_id
+        details = []
+        if meta.publisher:
+            details.append(f"{words['publisher']}: {escape_text(meta.publisher)}")
+        if meta.date:
+            details.append(f"{words['date']}: {escape_text(meta.date)}")
+        link = safe_link(meta.url)
+        if link:
+            details.append(f"{words['link']}: [{escape_text(meta.url)}]({link})")
+        numbers = " ".join(f"[{c.n}]" for c in source.citations)
+        views.append(SourceView(source.number, f"{numbers} {title}", "  \n".join(details),
+                                _passages(source.citations, words["quote"]), meta.language))
+    return views
+
+
+def _passages(citations: Sequence[Citation], quoted: str) -> tuple[tuple[str, str | None], ...]:
+    """Each cited passage with its quote marked; several are set apart and numbered."""
+    segments: list[tuple[str, str | None]] = []
+    for i, citation in enumerate(citations):
+        if len(citations) > 1:
+            segments.append((("\n\n" if i else "") + f"[{citation.n}] ", None))
+        segments += [(text, quoted if is_quote else None)
+                     for text, is_quote in marked_segments(citation)]
+    return tuple(segments)
+
+
+# `[n]` in an escaped answer: "[1]", or "[1\]" when another bracket follows (escape_text).
+_MARKER = re.compile(r"\[(\d+)\\?\]")
+_LINKED_MARKER = re.compile(r'\[\\\[(\d+)\\\]\]\(#source-\d+ "[^"]*"\)')
+_NOT_IN_TITLE = re.compile(r'["\\<>]')
+
+
+def link_markers(message: str, answer: Answer) -> str:
+    """Each `[n]` of an escaped final answer as a link to its source in the panel (slot k's
+    accordion, `#source-k`), titled with the document: Tab and Enter reach it like any link."""
+    number = source_numbers(answer.citations)
+    titles = {c.n: _NOT_IN_TITLE.sub("", " ".join((c.passage.meta.title or c.passage.doc_id)
+                                                     .split())) for c in answer.citations}
+
+    def link(match: re.Match) -> str:
+        n = int(match.group(1))
+        if number.get(n, MAX_SOURCES + 1) > MAX_SOURCES:  # not a citation, or no slot for it
+            return match.group(0)
+        return f'[\\[{n}\\]](#source-{number[n]} "{titles[n]}")'
+
+    return _MARKER.sub(link, message)
+
+
+def _unlinked(message: str) -> str:
+    """`link_markers` undone: a follow-up's history holds the answer's plain `[n]`."""
+    return _LINKED_MARKER.sub(lambda match: f"[{match.group(1)}]", message)
+
+
+# --------------------------------------------------------------------------- history
+
+
+def message_text(message: Any) -> str:
+    """The text of one Gradio message (dict or ChatMessage; content str or list of parts)."""
+    content = message.get("content") if isinstance(message, Mapping) else getattr(
+        message, "content", "")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Mapping):
+        content = [content]
+    parts = []
+    for part in content or ():
+        if isinstance(part, Mapping):
+            if part.get("type", "text") == "text" and isinstance(part.get("text"), str):
+                parts.append(part["text"])
+        elif isinstance(part, str):
+            parts.append(part)
+        elif isinstance(getattr(part, "text", None), str):
+            parts.append(part.text)
+    return "\n".join(parts)
+
+
+def message_role(message: Any) -> str:
+    return (message.get("role") if isinstance(message, Mapping)
+            else getattr(message, "role", "")) or ""
+
+
+def history_to_turns(history: Sequence[Any] | None, skip: Container[int] = ()) -> list[Turn]:
+    """Earlier exchanges (user question, assistant answer) as unescaped Turns.
+
+    `skip` holds indices of assistant messages that were no answer (an input error): their
+    question is dropped too, so a rejected question never becomes follow-up context."""
+    turns: list[Turn] = []
+    question: str | None = None
+    answer_parts: list[str] = []
+
+    def close() -> None:
+        if question is not None and answer_parts:
+            turns.append(Turn(question, "\n\n".join(answer_parts)))
+
+    for index, message in enumerate(history or ()):
+        role = message_role(message)
+        if role == "user":
+            close()
+            question, answer_parts = unescape_text(message_text(message)).strip(), []
+        elif role == "assistant" and question is not None:
+            if index in skip:
+                close()  # a blank question gets an error with no user message of its own
+                question, answer_parts = None, []
+                continue
+            # Escaped text holds no `<`: any tag is one of ours (quotes_with_language).
+            text = unescape_text(_unlinked(_TAG.sub("", message_text(message)))).strip()
+            if text:
+                answer_parts.append(text)
+    close()
+    return turns
+
+
+# --------------------------------------------------------------------------- a chat turn
+
+
+class Service(Protocol):
+    def stream(self, question: str, history: Sequence[Turn] = (), language: str | None = None,
+               region: str | None = None) -> Iterator[str | Answer]: ...
+
+
+@dataclass
+class Reply:
+    """One state of the chat while a question is answered (the last one is final)."""
+
+    history: list[dict]
+    language: str
+    records: dict[int, dict]
+    sources: list[SourceView] = field(default_factory=list)
+    final: bool = False
+    answer: Answer | None = None
+
+
+def exchange_record(answer: Answer | None, language: str, question: str) -> dict:
+    """What the session remembers about an assistant message, for feedback and follow-ups."""
+    if answer is None:
+        return {"kind": "message", "language": language, "refused": False,
+                "passage_ids": [], "question": question}
+    return {"kind": "answer", "language": answer.language, "refused": answer.refused,
+            "passage_ids": [c.passage.passage_id for c in answer.citations],
+            "question": question}
+
+
+def respond(service: Service, question: str | None, history: Sequence[Any] | None,
+            records: Mapping[int, dict] | None, previous_language: str | None,
+            chosen: str | None = None, region: str | None = None) -> Iterator[Reply]:
+    """Ask `service` and yield the chat as it grows; errors become a message, never a trace.
+
+    `chosen`: the language picked with the switch; it beats the question's own. `region`:
+    the region picked (regions.REGIONS), or None for all."""
+    question = question or ""
+    history = [dict(m) if isinstance(m, Mapping) else m for m in (history or [])]
+    records = dict(records or {})
+    chosen = chosen if chosen in LANGUAGES else None
+    language = chosen or ui_language(question, previous_language)
+    skip = {i for i, r in records.items() if r.get("kind") != "answer"}
+    turns = history_to_turns(history, skip)
+    if question.strip():
+        history.append({"role": "user", "content": echo_question(question)})
+        yield Reply(list(history), language, records)
+
+    answer: Answer | None = None
+    text = ""
+    try:
+        # Without words the question has no language of its own: answer in the one shown.
+        hint = chosen or (None if has_words(question) else language)
+        for piece in service.stream(question, turns, hint, region):
+            if isinstance(piece, Answer):
+                answer = piece
+                break
+            text += piece
+            yield Reply(history + [{"role": "assistant", "content": answer_message(text)}],
+                        language, records)
+        if answer is None:
+            raise RuntimeError("the service stream ended without an Answer")
+        message = link_markers(quotes_with_language(answer_message(answer.text), answer), answer)
+        language = answer.language if answer.language in LANGUAGES else language
+    except AssistantError as error:
+        message = escape_text(str(error))
+    except Exception:
+        log.exception("the chat could not answer a question")
+        message = escape_text(labels(language)["apology"])
+        answer = None
+    history.append({"role": "assistant", "content": message})
+    records[len(history) - 1] = exchange_record(answer, language, question)
+    yield Reply(history, language, records, source_views(answer, language), final=True,
+                answer=answer)
+
+
+# --------------------------------------------------------------------------- feedback
+
+_feedback_lock = threading.Lock()
+
+
+def feedback_dir() -> Path:
+    return Settings().feedback_dir
+
+
+def store_questions() -> bool:
+    return Settings().feedback_store_questions
+
+
+def vote_of(liked: Any) -> str:
+    """Gradio sends True (like), False (dislike) or "" (the vote was taken back)."""
+    if liked is True:
+        return "up"
+    if liked is False:
+        return "down"
+    return "withdrawn"
+
+
+def feedback_record(record: Mapping[str, Any] | None, liked: Any,
+                    *, with_question: bool | None = None,
+                    now: datetime | None = None) -> dict:
+    """One JSON line: no question text unless ASSISTANT_FEEDBACK_STORE_QUESTIONS=1."""
+    record = record or {}
+    entry = {
+        "timestamp": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        "vote": vote_of(liked),
+        "kind": record.get("kind", "message"),
+        "language": record.get("language", ""),
+        "refused": bool(record.get("refused", False)),
+        "passage_ids": list(record.get("passage_ids", [])),
+    }
+    if store_questions() if with_question is None else with_question:
+        entry["question"] = record.get("question", "")
+    return entry
+
+
+def save_feedback(entry: Mapping[str, Any], folder: Path | None = None) -> Path:
+    folder = folder or feedback_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "feedback.jsonl"
+    line = json.dumps(entry, ensure_ascii=False) + "\n"
+    with _feedback_lock, open(path, "a", encoding="utf-8") as handle:
+        handle.write(line)
+    return path
+
+
+def give_feedback(records: Mapping[int, dict] | None, index: Any, liked: Any,
+                  language: str | None) -> str:
+    """Store a thumbs up/down on assistant message `index`; the thanks to show."""
+    if isinstance(index, (list, tuple)):
+        index = index[0]
+    record = (records or {}).get(index) if isinstance(index, int) else None
+    try:
+        save_feedback(feedback_record(record, liked))
+    except OSError:
+        log.exception("feedback could not be stored")
+    words = labels(language)
+    return words["feedback_removed"] if vote_of(liked) == "withdrawn" else words["thanks"]
