@@ -177,7 +177,14 @@ def test_the_api_docs_have_no_violations(browser, app) -> None:
     expect(page.locator("#paths h2").first).to_be_visible()
     assert_no_violations(page, "/api/docs")
     shot(page, "a11y-api-docs.png", full_page=True)
+    text = page.locator("#paths").inner_text()
     page.context.close()
+    # What a portal developer needs is on the page, with no schema left as a reference.
+    assert "q (query, required, string, minLength 1, maxLength 1000)" in text
+    assert '"question"' in text and '"citations"' in text  # AskRequest / AskResponse resolved
+    assert "429" in text and '"error"' in text  # the documented limits, in the error shape
+    assert "done" in text  # the stream's event names
+    assert "#/components" not in text
 
 
 @pytest.mark.parametrize("size", list(SIZES))
