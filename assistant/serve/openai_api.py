@@ -40,7 +40,10 @@ def openai_router(state: ApiState) -> APIRouter:
         return {"object": "list",
                 "data": [{"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "local"}]}
 
-    @router.post("/chat/completions", dependencies=[Depends(ask_limit)])
+    @router.post("/chat/completions", dependencies=[Depends(ask_limit)],
+                 responses={200: {"content": {"application/json": {}, "text/event-stream": {}},
+                                  "description": "A chat.completion object, or with `stream: true` "
+                                                 "chat.completion.chunk events ending in `data: [DONE]`."}})
     async def chat_completions(body: ChatRequest) -> Any:
         """The last user message is the question, earlier ones the history. The reply carries
         `[n]` markers; the extra top-level `citations` field lists the sources (citation_json)."""
