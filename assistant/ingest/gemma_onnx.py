@@ -57,8 +57,6 @@ import sys
 import time
 import warnings
 from collections.abc import Sequence
-from datetime import datetime, timezone
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +66,8 @@ from assistant.config import Settings
 from assistant.errors import ModelNotPreparedError
 from assistant.ingest.gemma_prep import MODEL_NAME
 from assistant.ingest.model_cache import build_once
-from assistant.ingest.onnx_runtime import (compare_with_fp32, encode, open_session, open_tokenizer, padded,
-                           report_build)
+from assistant.ingest.onnx_runtime import (compare_with_fp32, encode, open_session, open_tokenizer,
+                                           padded, report_build, write_build_marker)
 
 ONNX_DIR_NAME = f"{MODEL_NAME}-onnx-int8"
 MODEL_FILE = "model.onnx"
@@ -382,27 +380,15 @@ def _build_verified(staging: Path, model_dir: Path) -> None:
         path.chmod(0o644)
     _log("Verifying against the fp32 sentence-transformers model...")
     results = _verify(staging, model_dir)
-    cosines = [r["cosine"] for r in results]
-    marker = {
+    write_build_marker(staging, MARKER, {
         "model": MODEL_NAME,
         "encoder": GemmaOnnxEmbedder.name,
         "recipe": RECIPE,
         "quantization": _QUANTIZATION,
         "graph": counts,
         "prompts": {"query": QUERY_PROMPT, "document": DOCUMENT_PROMPT},
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "build_seconds": round(time.monotonic() - started, 1),
-        "tools": {p: version(p) for p in ("torch", "transformers", "onnx", "onnxruntime",
-                                          "tokenizers")},
-        "reference": f"sentence-transformers fp32 {model_dir.name}",
-        "min_cosine_required": MIN_COSINE,
-        "min_cosine": min(cosines),
-        "mean_cosine": round(float(np.mean(cosines)), 6),
-        "cosines": results,
-    }
-    (staging / MARKER).write_text(
-        json.dumps(marker, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    }, started=started, tools=("torch", "transformers", "onnx", "onnxruntime", "tokenizers"),
+       model_dir=model_dir, min_cosine=MIN_COSINE, results=results)
 
 
 def prepare_gemma_onnx(cache_dir: Path, *, force: bool = False) -> Path:

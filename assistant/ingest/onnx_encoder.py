@@ -36,8 +36,6 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
-from datetime import datetime, timezone
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +46,8 @@ from assistant.ingest.embedding import PASSAGE_PROMPT, QUERY_PROMPT
 from assistant.errors import ModelNotPreparedError
 from assistant.ingest.model_cache import build_once
 from assistant.ingest.model_prep import MODEL_NAME
-from assistant.ingest.onnx_runtime import (compare_with_fp32, encode, open_session, open_tokenizer, padded,
-                           report_build)
+from assistant.ingest.onnx_runtime import (compare_with_fp32, encode, open_session, open_tokenizer,
+                                           padded, report_build, write_build_marker)
 
 ONNX_DIR_NAME = f"{MODEL_NAME}-onnx-int8"
 MODEL_FILE = "model.onnx"
@@ -522,25 +520,14 @@ def _build_verified(staging: Path, model_dir: Path) -> None:
         path.chmod(0o644)
     _log("Verifying against the fp32 sentence-transformers model...")
     results = _verify(staging, model_dir)
-    cosines = [r["cosine"] for r in results]
-    marker = {
+    write_build_marker(staging, MARKER, {
         "model": MODEL_NAME,
         "encoder": f"onnx-int8:{MODEL_NAME}",
         "recipe": RECIPE,
         "quantization": _QUANTIZATION,
         "fused_operators": fused,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "build_seconds": round(time.monotonic() - started, 1),
-        "tools": {p: version(p) for p in ("torch", "onnx", "onnxruntime", "tokenizers")},
-        "reference": f"sentence-transformers fp32 {model_dir.name}",
-        "min_cosine_required": MIN_COSINE,
-        "min_cosine": min(cosines),
-        "mean_cosine": round(float(np.mean(cosines)), 6),
-        "cosines": results,
-    }
-    (staging / MARKER).write_text(
-        json.dumps(marker, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    }, started=started, tools=("torch", "onnx", "onnxruntime", "tokenizers"),
+       model_dir=model_dir, min_cosine=MIN_COSINE, results=results)
 
 
 def prepare_onnx(cache_dir: Path, *, force: bool = False) -> Path:

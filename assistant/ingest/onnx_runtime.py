@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +89,28 @@ def compare_with_fp32(ours, reference, texts: list[dict[str, str]], min_cosine: 
             f"< {min_cosine}); nothing was installed."
         )
     return results
+
+
+def write_build_marker(staging: Path, marker_name: str, fields: dict[str, Any], *,
+                       started: float, tools: Sequence[str], model_dir: Path,
+                       min_cosine: float, results: list[dict]) -> None:
+    """The engine's own `fields`, then what every build records: when, with which tools,
+    and how close to the fp32 reference it came (`report_build` prints it back)."""
+    cosines = [r["cosine"] for r in results]
+    marker = {
+        **fields,
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "build_seconds": round(time.monotonic() - started, 1),
+        "tools": {package: version(package) for package in tools},
+        "reference": f"sentence-transformers fp32 {model_dir.name}",
+        "min_cosine_required": min_cosine,
+        "min_cosine": min(cosines),
+        "mean_cosine": round(float(np.mean(cosines)), 6),
+        "cosines": results,
+    }
+    (staging / marker_name).write_text(
+        json.dumps(marker, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 def report_build(prepare: Callable[[], Path], marker_name: str, min_cosine: float) -> int:
