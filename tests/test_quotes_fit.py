@@ -53,3 +53,19 @@ def test_the_fit_keeps_within_the_quote_budget() -> None:
     assert quotes.mean() <= QUOTE_BUDGET
     assert grounded.mean() == 0.5  # the second group's evidence, within 0.10 of the best
     assert 0.10 <= cutoff < 0.20
+
+
+def test_storing_one_encoders_fit_keeps_the_others(tmp_path, monkeypatch) -> None:
+    from assistant.fitted import fit
+
+    stored = json.loads((FOLDER / "quotes.json").read_text(encoding="utf-8"))
+    (tmp_path / "quotes.json").write_text(json.dumps(stored), encoding="utf-8")
+    monkeypatch.setattr(fit, "FOLDER", tmp_path)
+    path = fit.store_fitted("quotes", ENCODERS[1], {"relative_cutoff": 0.05, "max_sentences": 3},
+                            [tmp_path / "dev.jsonl"], cross_validated={"questions": 75})
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["default"] == stored["default"]
+    assert data["models"][ENCODERS[0]] == stored["models"][ENCODERS[0]]
+    entry = data["models"][ENCODERS[1]]
+    assert list(entry) == ["relative_cutoff", "max_sentences", "fitted", "data", "cross_validated"]
+    assert entry["relative_cutoff"] == 0.05 and entry["data"] == ["dev.jsonl"]

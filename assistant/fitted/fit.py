@@ -167,6 +167,20 @@ def dump(data: dict) -> str:
     return render(data, 0) + "\n"
 
 
+def store_fitted(decision: str, encoder: str, fitted: dict, paths: list[Path], **figures) -> Path:
+    """Write this encoder's entry into `<decision>.json`, keeping the other encoders' (the
+    file is read before it is rewritten); the first encoder stored becomes the default."""
+    path = FOLDER / f"{decision}.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"models": {}}
+    data.setdefault("default", encoder)
+    data["models"][encoder] = {
+        **fitted, "fitted": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "data": [p.name for p in paths], **figures,
+    }
+    path.write_text(dump(data), encoding="utf-8")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--eval-dir", type=Path, default=REPO.parent / "shared" / "eval")
@@ -190,17 +204,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {line['kind']:<10} {line['lang']:<3} n={line['n']:>3}  refused {line['refused']:.3f} "
               f"[{line['interval'][0]:.3f}-{line['interval'][1]:.3f}]")
     if args.write:
-        path = FOLDER / "refusal.json"
-        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"models": {}}
         model = final_model(rows)
-        data.setdefault("default", encoder)
-        data["models"][encoder] = {
-            **model.as_dict(),
-            "fitted": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "data": [p.name for p in paths], "questions": len(rows),
-            "cross_validated": figures,
-        }
-        path.write_text(dump(data), encoding="utf-8")
+        path = store_fitted("refusal", encoder, model.as_dict(), paths,
+                            questions=len(rows), cross_validated=figures)
         print(f"wrote {path} for {encoder} (threshold {model.threshold})")
     return 0
 

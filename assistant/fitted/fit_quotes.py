@@ -16,8 +16,6 @@ cutoff is chosen on four folds and scored on the fifth.
 from __future__ import annotations
 
 import argparse
-import json
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +27,7 @@ from assistant.evaluation import bootstrap_interval, read_questions, replay_hist
 from assistant.pipeline import Pipeline
 from assistant.service import Assistant
 from assistant.types import Document
-from . import FOLDER
-from .fit import EVAL_FILES, FOLDS, HELDOUT, REPO, _group, dump
+from .fit import EVAL_FILES, FOLDS, HELDOUT, REPO, _group, store_fitted
 
 QUOTE_BUDGET = 2.5  # quotes per answer on average: a short read, room for a second source
 MAX_SENTENCES = 3
@@ -107,16 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  fitted within {QUOTE_BUDGET} quotes: quotes hold the evidence {figures['grounded']:.3f} "
           f"[{low:.3f}-{high:.3f}], {figures['quotes_per_answer']:.2f} quotes per answer")
     if args.write:
-        path = FOLDER / "quotes.json"
-        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"models": {}}
         cutoff = best_cutoff(rows)
-        data.setdefault("default", encoder)
-        data["models"][encoder] = {
-            "relative_cutoff": cutoff, "max_sentences": MAX_SENTENCES,
-            "fitted": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "data": [p.name for p in paths], "cross_validated": figures,
-        }
-        path.write_text(dump(data), encoding="utf-8")
+        path = store_fitted("quotes", encoder,
+                            {"relative_cutoff": cutoff, "max_sentences": MAX_SENTENCES}, paths,
+                            cross_validated=figures)
         print(f"wrote {path} for {encoder} (relative_cutoff {cutoff})")
     return 0
 
