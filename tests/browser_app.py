@@ -11,9 +11,12 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import uvicorn
 from conftest import REPO_DIR, SEED_CORPUS, free_port
 from fakes import FixedPolicy, HashingEmbedder
@@ -26,6 +29,21 @@ from assistant.service import Assistant
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@contextmanager
+def launched_chromium(expect_timeout_ms: int) -> Iterator:
+    """Debian's Chromium under Playwright, for a module's `browser` fixture (nothing downloads a
+    browser); `expect_timeout_ms` is how long its assertions wait on this loaded machine."""
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is needed at /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=expect_timeout_ms)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 ARTIFACTS = REPO_DIR / "test-artefacts"  # git-ignored
 # npm axe-core 4.14.1 (MPL-2.0, tests/vendor/axe-core/LICENSE): no CDN at run time.
 AXE_VERSION = "4.14.1"

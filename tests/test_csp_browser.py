@@ -12,9 +12,9 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
+from browser_app import launched_chromium
 from conftest import SEED_CORPUS, free_port
 from fakes import HashingEmbedder
 from test_guard_routes import GuardedServer, guarded_service
@@ -25,9 +25,6 @@ from assistant.pipeline import Pipeline
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 QUESTION = "Quelles villes néerlandaises ont participé à NETCO ?"
 # Records every CSP violation before any page script runs (Playwright injects it itself).
 RECORD_VIOLATIONS = """
@@ -77,15 +74,8 @@ def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GuardedServer]:
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is needed at /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=60_000)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched_chromium(60_000) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

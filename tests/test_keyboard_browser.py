@@ -11,8 +11,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from browser_app import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NETCO_FR, PROEFTUIN_NL, App,
-                         AppServer)
+from browser_app import (ARTIFACTS, NETCO_FR, PROEFTUIN_NL, App, AppServer, launched_chromium)
 
 from assistant.serve import chat_view as view
 from assistant.answer.catalogue import ANSWER, WIDGET
@@ -54,15 +53,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is needed at /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=60_000)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched_chromium(60_000) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(params=["light", "dark"])

@@ -14,10 +14,10 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from browser_app import launched_chromium
 import uvicorn
 from conftest import REPO_DIR, free_port
 from regional import EU_META, LandlordPolicy, regional_pipeline
@@ -30,9 +30,6 @@ from assistant.service import Assistant
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 ARTEFACTS = REPO_DIR / "test-artefacts"
 NETCO_NL = "Welke steden namen deel aan het NETCO netwerk van steden?"
 PRESSURE_NL = "Wanneer is de Transitie Pressure Cooker?"  # two passages of 004 (2014)
@@ -100,15 +97,8 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is needed at /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=30_000)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched_chromium(30_000) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from browser_app import launched_chromium
 import uvicorn
 from conftest import REPO_DIR, free_port
 
@@ -29,9 +30,6 @@ from assistant.service import Assistant
 
 pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 ARTEFACTS = REPO_DIR / "test-artefacts"
 
 NETCO_QUESTION = "Welke Noorse stad deed mee aan NETCO?"
@@ -157,15 +155,8 @@ def origins(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is needed at /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=30_000)  # a loaded 2-core CI machine is slow; 5 s flaked
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched_chromium(30_000) as browser:  # a loaded 2-core CI machine is slow; 5 s flaked
         yield browser
-        browser.close()
 
 
 @pytest.fixture
