@@ -70,6 +70,24 @@ DEFAULT_CONCURRENCY = Settings.model_fields["chat_concurrency"].default
 QUOTE_COLORS = {view.labels(code)["quote"]: "#fde68a" for code in view.LANGUAGES}
 
 
+NO_VALUE = object()  # an update that leaves the component's value as it is
+
+
+def _update(props_sent: dict, component: gr.components.Component | gr.Accordion, props: dict,
+            value=NO_VALUE):
+    """The cheapest output Gradio takes for `component`: its bare value when the browser
+    already has these props, `gr.update(...)` only when they change.
+
+    Gradio builds a new component and its whole config for every gr.update, gr.skip()
+    included; across the page's 40-odd outputs that cost a chat answer more CPU than the
+    search itself (py-spy under benchmarks/load.py). `props_sent` is the session's record.
+    """
+    if props_sent.get(component._id) == props:
+        return gr.skip() if value is NO_VALUE else value
+    props_sent[component._id] = props
+    return gr.update(**props) if value is NO_VALUE else gr.update(**props, value=value)
+
+
 def _header(words: dict[str, str]) -> str:
     return f"# {words['title']}\n{words['intro']}"
 
@@ -142,73 +160,81 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
                         )
                     slots.append((accordion, details, passage))
 
+        # The props each component was last sent in this session (component id -> props).
+        sent = gr.State({})
         outputs = {question, chatbot, send, header, switch, region, examples_heading,
                    sources_heading,
                    sources_empty, useful, like, dislike, copy, clear, status, announcer,
-                   records, language, shown, *[c for slot in slots for c in slot]}
+                   records, language, shown, sent, *[c for slot in slots for c in slot]}
 
-        def render(reply: view.Reply, clear_question: bool) -> dict:
+        def render(reply: view.Reply, clear_question: bool, props_sent: dict | None) -> dict:
             words = view.labels(reply.language)
             answered = reply.final and view.last_answer_index(reply.records) == len(reply.history) - 1
+            props_sent = dict(props_sent or {})
+
+            def update(component, value=NO_VALUE, **props):
+                return _update(props_sent, component, props, value)
+
             updates = {
-                question: gr.update(label=words["question"], placeholder=words["placeholder"],
-                                    **({"value": ""} if clear_question else {})),
-                chatbot: gr.update(value=reply.history),
-                send: gr.update(value=words["send"]),
-                header: gr.update(value=_header(words)),
-                switch: gr.update(value=reply.language, label=words["language"]),
-                region: gr.update(label=words["region"],
-                                  choices=view.region_choices(reply.language)),
-                examples_heading: gr.update(value=f"**{words['examples']}**"),
-                sources_heading: gr.update(value=f"## {words['sources']}"),
-                sources_empty: gr.update(value=words["no_sources"], visible=not reply.sources),
-                useful: gr.update(value=words["useful"], visible=answered),
-                like: gr.update(value=words["like"], visible=answered),
-                dislike: gr.update(value=words["dislike"], visible=answered),
-                copy: gr.update(value=words["copy"], visible=answered),
-                clear: gr.update(value=words["clear"], visible=bool(reply.history)),
-                status: gr.update(value="") if clear_question else gr.update(),
-                announcer: gr.update(value=reply.history[-1]["content"] if answered else ""),
+                question: update(question, "" if clear_question else NO_VALUE,
+                                 label=words["question"], placeholder=words["placeholder"]),
+                chatbot: reply.history,
+                send: words["send"],
+                header: _header(words),
+                switch: update(switch, reply.language, label=words["language"]),
+                region: update(region, label=words["region"],
+                               choices=view.region_choices(reply.language)),
+                examples_heading: f"**{words['examples']}**",
+                sources_heading: f"## {words['sources']}",
+                sources_empty: update(sources_empty, words["no_sources"],
+                                      visible=not reply.sources),
+                useful: update(useful, words["useful"], visible=answered),
+                like: update(like, words["like"], visible=answered),
+                dislike: update(dislike, words["dislike"], visible=answered),
+                copy: update(copy, words["copy"], visible=answered),
+                clear: update(clear, words["clear"], visible=bool(reply.history)),
+                status: "" if clear_question else gr.skip(),
+                announcer: reply.history[-1]["content"] if answered else "",
                 records: reply.records,
                 language: reply.language,
-                shown: reply.answer if reply.final else gr.update(),
+                shown: reply.answer if reply.final else gr.skip(),
             }
             for i, (accordion, details, passage) in enumerate(slots):
-                if i < len(reply.sources):
-                    source = reply.sources[i]
-                    updates[accordion] = gr.update(label=source.label, visible=True, open=False,
-                                                   elem_classes=[f"lang-{source.language}"])
-                    updates[details] = gr.update(value=source.details)
-                    updates[passage] = gr.update(value=list(source.segments),
-                                                 label=words["passage"])
+                source = reply.sources[i] if i < len(reply.sources) else None
+                if source is not None:
+                    updates[accordion] = update(accordion, label=source.label, visible=True,
+                                                open=False,
+                                                elem_classes=[f"lang-{source.language}"])
+                    updates[details] = source.details
+                    updates[passage] = update(passage, list(source.segments),
+                                              label=words["passage"])
                 else:
-                    updates[accordion] = gr.update(visible=False)
-                    updates[details] = gr.update(value="")
-                    updates[passage] = gr.update(value=None)
+                    updates[accordion] = update(accordion, visible=False)
+                    updates[details] = ""
+                    updates[passage] = update(passage, None, label=words["passage"])
+            updates[sent] = props_sent
             return updates
 
-        def answer(text, history, session_records, current_language, chosen_language, area):
+        def answer(text, history, session_records, current_language, chosen_language, area,
+                   props_sent):
             first = True
             for reply in view.respond(service, text, history, session_records, current_language,
                                       chosen_language, view.region_filter(area)):
-                # The first reply hides the previous answer's buttons; while the answer
-                # streams only the conversation changes (re-sending the page's 40-odd outputs
-                # with every piece made a chat answer cost several times an /api/ask,
-                # benchmarks/load.py); the final reply renders everything.
-                yield render(reply, first) if first or reply.final else {
-                    chatbot: gr.update(value=reply.history)}
-                first = False
+                # The first reply hides the previous answer's buttons and clears the question.
+                updates = render(reply, first, props_sent)
+                props_sent, first = updates[sent], False
+                yield updates
 
         def start(request: gr.Request) -> dict:
             """Before any question: the browser's language (Accept-Language)."""
-            return render(view.Reply([], preferred_language(request.headers), {}), False)
+            return render(view.Reply([], preferred_language(request.headers), {}), False, None)
 
-        def choose(code, history, session_records, answer_shown) -> dict:
+        def choose(code, history, session_records, answer_shown, props_sent) -> dict:
             """The switch: this language from now on, for the labels and the answers."""
             reply = view.Reply(history or [], code, session_records or {},
                                view.source_views(answer_shown, code), final=True,
                                answer=answer_shown)
-            return {**render(reply, False), chosen: code}
+            return {**render(reply, False, props_sent), chosen: code}
 
         def vote(liked: bool):
             def handler(session_records, current_language) -> str:
@@ -220,19 +246,20 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
         # concurrency_id also names the budget the guard charges (chat_routes.BUDGETS).
         event = {"outputs": outputs, "api_visibility": "private", "show_progress": "minimal",
                  "concurrency_id": "answer", "concurrency_limit": concurrency}
-        question.submit(answer, [question, chatbot, records, language, chosen, region], **event)
-        send.click(answer, [question, chatbot, records, language, chosen, region], **event)
+        asked = [chatbot, records, language, chosen, region, sent]
+        question.submit(answer, [question, *asked], **event)
+        send.click(answer, [question, *asked], **event)
         for button in examples:
-            button.click(answer, [button, chatbot, records, language, chosen, region], **event)
+            button.click(answer, [button, *asked], **event)
         like.click(vote(True), [records, language], [status], api_visibility="private",
                    concurrency_id="feedback")
         dislike.click(vote(False), [records, language], [status], api_visibility="private",
                       concurrency_id="feedback")
-        clear.click(lambda current_language: render(view.Reply([], current_language, {},
-                                                               final=True), True),
-                    [language], outputs, api_visibility="private", show_progress="hidden")
+        clear.click(lambda current_language, props_sent: render(
+                        view.Reply([], current_language, {}, final=True), True, props_sent),
+                    [language, sent], outputs, api_visibility="private", show_progress="hidden")
         # Relabelling is instant: no pending state dimming the whole page meanwhile.
-        switch.input(choose, [switch, chatbot, records, shown], outputs | {chosen},
+        switch.input(choose, [switch, chatbot, records, shown, sent], outputs | {chosen},
                      api_visibility="private", show_progress="hidden")
         demo.load(start, None, outputs, api_visibility="private", show_progress="hidden")
     demo.queue(max_size=QUEUE_SIZE)

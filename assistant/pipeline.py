@@ -12,6 +12,7 @@ from assistant.ingest.embedding import Embedder, load_embedder
 from assistant.errors import StoreUnavailableError
 from assistant.ingest.indexer import MANIFEST_VERSION, IngestReport, index_signature, ingest
 from assistant.search.lexical import SAVED_NAME, open_lexical
+from assistant.search.query_batching import QueryBatcher
 from assistant.search.retrieval import FusionWeights, Retriever, SearchResult
 from assistant.search.store import IndexLocation, index_location, open_current
 
@@ -33,6 +34,11 @@ class Pipeline:
     @cached_property
     def embedder(self) -> Embedder:
         return self._embedder or load_embedder(self.settings)
+
+    @cached_property
+    def query_embedder(self) -> QueryBatcher:
+        """The embedder for questions: concurrent ones share an encoder pass."""
+        return QueryBatcher(self.embedder)
 
     @property
     def chunking(self) -> ChunkingParams:
@@ -105,5 +111,5 @@ class Pipeline:
         lexical = open_lexical(self.location.derived_dir(generation) / SAVED_NAME,
                                store.iter_passages)
         self.location.discard_derived(keep=generation)
-        return generation, Retriever(store, lexical, self.embedder, weights,
+        return generation, Retriever(store, lexical, self.query_embedder, weights,
                                      self.settings.candidates)

@@ -9,7 +9,8 @@ through the three kinds of request with the held-out questions: a plain ask, a s
 (timed to its `done` event) and a chat question through Gradio's queue (`queue/join`, then
 `queue/data` to `process_completed`; a new chat session every three questions). Prints, per
 kind and overall: requests, errors, p50/p95/p99 latency, throughput, and the server's peak RSS
-(VmHWM). The per-client rate limits (30 asks a minute by default) would turn most of this into
+(VmHWM), and the CPU time used by the server and by this load generator (they share the
+machine's cores). The per-client rate limits (30 asks a minute by default) would turn most of this into
 429s from one address: the server is started with ASSISTANT_RATE_LIMIT,
 ASSISTANT_SEARCH_RATE_LIMIT and ASSISTANT_FEEDBACK_RATE_LIMIT raised; every other setting,
 the chat's concurrency included, is the product's default or the caller's environment.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -86,6 +88,17 @@ def request(http: httpx.Client, chat: GradioChat, kind: str, question: str) -> s
     return None if "event: done" in events else f"stream ended with {events[-1:]}"
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used (/proc/PID/stat, clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def percentile(values: list[float], q: float) -> float:
     if len(values) < 2:
         return values[0] if values else float("nan")
@@ -139,6 +152,7 @@ def main() -> int:
                   f"({health['model']}) ...", file=sys.stderr, flush=True)
             results: list[tuple[str, float, str | None]] = []
             lock = threading.Lock()
+            server_cpu, client_cpu = cpu_seconds(server.pid), own_cpu_seconds()
             started = time.monotonic()
             clients = [Client(i, server.url, config, started + args.seconds, results, lock)
                        for i in range(args.clients)]
@@ -147,12 +161,16 @@ def main() -> int:
             for client in clients:
                 client.join(timeout=args.seconds + TIMEOUT + 30)
             elapsed = time.monotonic() - started
+            server_cpu = cpu_seconds(server.pid) - server_cpu
+            client_cpu = own_cpu_seconds() - client_cpu
             rss_peak = rss_peak_mb(server.pid)
         finally:
             server.stop()
 
     report = {"encoder": health["model"], "clients": args.clients, "seconds": round(elapsed, 1),
               "rss_peak_mb": round(rss_peak, 1), "rss_ready_mb": round(rss_ready, 1),
+              "server_cpu_s": round(server_cpu, 1), "client_cpu_s": round(client_cpu, 1),
+              "server_cpu_ms_per_request": round(1000 * server_cpu / max(len(results), 1), 1),
               "kinds": summarise(results, elapsed),
               "errors_seen": sorted({r[2] for r in results if r[2]})[:5]}
     if args.json:
@@ -170,6 +188,9 @@ def print_report(report: dict) -> None:
               f"{row['p95_s']:>8.2f}{row['p99_s']:>8.2f}{row['per_second']:>8.2f}")
     print(f"server peak RSS {report['rss_peak_mb']:.0f} MB (ready, after warm-up: "
           f"{report['rss_ready_mb']:.0f} MB)")
+    print(f"CPU: server {report['server_cpu_s']} s ({report['server_cpu_ms_per_request']} ms "
+          f"per request), this load generator {report['client_cpu_s']} s, of "
+          f"{os.cpu_count()} cores x {report['seconds']} s")
     for error in report["errors_seen"]:
         print(f"  error: {error}")
     kinds = report["kinds"]

@@ -62,9 +62,11 @@ def make_answer(language: str = "fr", refused: bool = False) -> Answer:
 class FakeService:
     """Streams like Assistant.stream; raises what it is told to."""
 
-    def __init__(self, answer: Answer | None = None, error: Exception | None = None) -> None:
+    def __init__(self, answer: Answer | None = None, error: Exception | None = None,
+                 delay: float = 0.0) -> None:
         self.answer = answer or make_answer()
         self.error = error
+        self.delay = delay  # seconds before each piece, as an LLM's deltas take
         self.calls: list[tuple[str, tuple[Turn, ...], str | None]] = []
         self.regions: list[str | None] = []
 
@@ -74,6 +76,7 @@ class FakeService:
         if self.error is not None:
             raise self.error
         for piece in self.answer.text.split("\n\n"):
+            time.sleep(self.delay)
             yield piece + "\n\n"
         yield self.answer
 
@@ -144,8 +147,15 @@ def test_source_views_show_metadata_escaped_and_mark_the_quote() -> None:
     assert view.source_views(make_answer(refused=True), "fr") == []
 
 
+def test_respond_sends_pieces_that_arrive_at_once_with_the_final_reply() -> None:
+    """An extractive answer's paragraphs come together: no re-send of the page for each."""
+    replies = list(view.respond(FakeService(), "Quelles villes ?", [], {}, None))
+    assert [r.final for r in replies] == [False, True]
+    assert replies[-1].history[-1]["role"] == "assistant"
+
+
 def test_respond_streams_then_shows_sources_and_remembers_the_answer() -> None:
-    service = FakeService()
+    service = FakeService(delay=view.STREAM_INTERVAL_SECONDS)
     replies = list(view.respond(service, "Quelles villes <b>?", [], {}, None))
     assert replies[0].history == [{"role": "user", "content": "Quelles villes &lt;b&gt;?"}]
     assert not replies[0].final and replies[-1].final

@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import threading
+import time
 import unicodedata
 from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,10 @@ log = logging.getLogger(__name__)
 
 # Answers cite a handful of passages; the panel has this many fixed slots.
 MAX_SOURCES = 8
+# While an answer streams the chat is re-sent at most this often: each re-send costs the
+# server a Gradio round of the page's outputs, and an extractive answer's paragraphs all
+# arrive within a millisecond (benchmarks/load.py), so they go out with the final reply.
+STREAM_INTERVAL_SECONDS = 0.1
 # The chat echoes each question; a longer one (rejected at the default limit) is shortened.
 MAX_ECHO_CHARS = 1200
 
@@ -362,13 +367,16 @@ def respond(service: Service, question: str | None, history: Sequence[Any] | Non
     try:
         # Without words the question has no language of its own: answer in the one shown.
         hint = chosen or (None if has_words(question) else language)
+        shown_at = time.monotonic()
         for piece in service.stream(question, turns, hint, region):
             if isinstance(piece, Answer):
                 answer = piece
                 break
             text += piece
-            yield Reply(history + [{"role": "assistant", "content": answer_message(text)}],
-                        language, records)
+            if time.monotonic() - shown_at >= STREAM_INTERVAL_SECONDS:
+                shown_at = time.monotonic()
+                yield Reply(history + [{"role": "assistant", "content": answer_message(text)}],
+                            language, records)
         if answer is None:
             raise RuntimeError("the service stream ended without an Answer")
         message = link_markers(quotes_with_language(answer_message(answer.text), answer), answer)
