@@ -3,7 +3,9 @@
 A corpus is untrusted input: a link can point at /etc/passwd, a name need not be text, a
 named pipe blocks its reader forever. Listing never follows a symbolic link, and a file is
 then opened without following one and must still be the regular file that was listed, so
-nothing outside the corpus folder is ever read.
+nothing outside the corpus folder is ever read. A hard link is indexed as the ordinary file
+it is: under Linux's fs.protected_hardlinks (on by default) one can only hard-link a file one
+owns or may write, so it publishes nothing its creator could not have copied in.
 """
 
 from __future__ import annotations
