@@ -532,9 +532,12 @@ def test_cors_answers_only_the_allowed_portal_and_never_with_credentials(live: G
 @pytest.fixture
 def limited(pipeline: Pipeline, gradio_tmp: Path, tmp_path: Path) -> Iterator[GuardedServer]:
     service = guarded_service(pipeline, tmp_path, rate_limit="3/minute",
-                              feedback_rate_limit="4/minute", search_rate_limit="1000/minute")
+                              feedback_rate_limit="4/minute", search_rate_limit="2/minute")
     with GuardedServer(service) as server:
         yield server
+
+
+LIMIT_NL = re.compile(r"Te veel vragen na elkaar\. Probeer het over (\d+) seconden opnieuw\.")
 
 
 def test_chat_answers_share_the_ask_budget_with_the_api(limited: GuardedServer) -> None:
@@ -543,23 +546,35 @@ def test_chat_answers_share_the_ask_budget_with_the_api(limited: GuardedServer) 
         assert client.post("/gradio_api/queue/join", json=ask_body(fns, "Wat is NETCO?")).status_code == 200
         assert client.post("/api/ask", json={"question": "Wat is NETCO?"}).status_code == 200
         assert client.post("/gradio_api/queue/join", json=ask_body(fns, "En Oslo?")).status_code == 200
-        for request in (lambda: client.post("/gradio_api/queue/join", json=ask_body(fns, "Nog één?"),
-                                            headers={"accept-language": "nl"}),
-                        lambda: client.post("/api/ask", json={"question": "Nog één?"},
-                                            headers={"accept-language": "nl"})):
-            reply = request()
-            message = assert_error_shape(reply, 429)
-            assert "Probeer het over" in message and 1 <= int(reply.headers["retry-after"]) <= 60
-            assert_security_headers(reply.headers)
-        # A refused event never reached the chat: two questions asked there, not three.
+        reply = client.post("/api/ask", json={"question": "Nog één?"}, headers={"accept-language": "nl"})
+        message = assert_error_shape(reply, 429)
+        assert LIMIT_NL.fullmatch(message) and 1 <= int(reply.headers["retry-after"]) <= 60
+        assert_security_headers(reply.headers)
+        # Over budget the chat answers with the same sentence, in the chat's language (the
+        # one chosen here, not Accept-Language) and the limiter's seconds; forwarded headers
+        # are not believed from a peer that is no configured proxy.
+        over = ask_body(fns, "Nog één?", "overbudget01")
+        over["data"][4] = "nl"  # the language chosen with the switch
+        for headers in ({"accept-language": "en"}, {"x-forwarded-for": "203.0.113.9"}):
+            assert client.post("/gradio_api/queue/join", json=over, headers=headers).status_code == 200
+        events = chat_events(client, "overbudget01", count=2)
+        seconds = [int(n) for m in events if m["msg"] == "process_completed"
+                   for n in LIMIT_NL.findall(json.dumps(m, ensure_ascii=False))]
+        assert len(seconds) == 2 and all(1 <= n <= 60 for n in seconds), events
+        # Those answers search nothing but are charged to the cheap budget: a flood past it
+        # is refused here, never reaching Gradio's queue.
+        flood = client.post("/gradio_api/queue/join", json=over)
+        assert_error_shape(flood, 429)
+        assert 1 <= int(flood.headers["retry-after"]) <= 60
+        # No question beyond the budget reached the service.
         chat_events(client, "guardtest01", count=2)
         assert sorted(limited.service.asked) == ["En Oslo?", "Wat is NETCO?"]
-        # Forwarded headers are not believed from a peer that is no configured proxy.
-        spoofed = client.post("/gradio_api/queue/join", json=ask_body(fns, "Spoofed?"),
-                              headers={"x-forwarded-for": "203.0.113.9"})
-        assert_error_shape(spoofed, 429)
     with limited.client(transport=httpx.HTTPTransport(local_address="127.0.0.2")) as neighbour:
-        assert neighbour.post("/gradio_api/queue/join", json=ask_body(fns, "Buur?")).status_code == 200
+        # A client's own over-budget mark is dropped: within its budget it is answered.
+        assert neighbour.post("/gradio_api/queue/join", json=ask_body(fns, "Buur?", "neighbour01"),
+                              headers={"x-assistant-over-budget": "9"}).status_code == 200
+        told = json.dumps(chat_events(neighbour, "neighbour01", count=1), ensure_ascii=False)
+    assert "Buur?" in limited.service.asked and not LIMIT_NL.search(told)
 
 
 def test_votes_are_rate_limited_in_the_chat_and_the_api(limited: GuardedServer,

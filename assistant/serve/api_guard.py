@@ -6,8 +6,9 @@ the allow-list (403; `/widget.js` loads anywhere), answers CORS only for allowed
 (never with credentials; Gradio's own CORS headers are dropped), caps the body size (413)
 and the time to send it (408), and adds the security headers. On the chat's side it lets
 only the routes the chat uses reach Gradio (`chat_routes`), charges each chat event to the
-client's budget (429), and turns Gradio's errors into the product's shape. An unexpected
-error is logged as one line and answered 500 in the same shape.
+client's budget (429; a question over it goes on marked, see `Guard._charge`), and turns
+Gradio's errors into the product's shape. An unexpected error is logged as one line and
+answered 500 in the same shape.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.serve.api_messages import preferred_language, say
-from assistant.serve.chat_routes import ChatEvents, ChatRoute, chat_route
+from assistant.serve.chat_routes import OVER_BUDGET, ChatEvents, ChatRoute, chat_route
 from assistant.errors import AssistantError, RateLimitedError
 from assistant.serve.security_headers import HEADER_NAMES, security_headers
 
@@ -208,14 +209,16 @@ class Guard:
                                     "access-control-allow-methods": self.ALLOW_METHODS,
                                     "access-control-allow-headers": self.ALLOW_HEADERS})
             return
+        over_budget = None
         if method in BODY_METHODS:
             limit = self.max_chat_body_bytes if route is not None and route.join else self.max_body_bytes
             body = await self._read_body(headers, receive, limit, reply.language)
             receive = _replay(body, receive)
             if route is not None and route.join:
-                self._charge(b"".join(m.get("body", b"") for m in body), scope, reply.language)
+                over_budget = self._charge(b"".join(m.get("body", b"") for m in body), scope,
+                                           reply.language)
         if route is not None:
-            scope = _for_gradio(scope, route)
+            scope = _for_gradio(scope, route, over_budget)
             reply.rewrite_errors = True
         await self.app(scope, receive, reply)
         await reply.finish()
@@ -243,12 +246,24 @@ class Guard:
             return {}
         raise Refused(403, say("forbidden_origin", language))
 
-    def _charge(self, body: bytes, scope: Scope, language: str) -> None:
+    def _charge(self, body: bytes, scope: Scope, language: str) -> int | None:
+        """Charge the event a join names to the client's budget; RateLimitedError when over it,
+        but for a question: the seconds until the ask budget allows one (the chat answers
+        with them, chat_routes.OVER_BUDGET). That answer searches nothing, so it is charged
+        to the budget of cheap events instead: past that one too, a flood of questions is
+        still refused here and never fills Gradio's queue."""
         event = self.chat.joined(body)
         if event is None:
             raise Refused(422, say("invalid", language, detail="not an event of this chat"))
         client = scope["client"][0] if scope.get("client") else "unknown"
-        self.budgets[event.budget].hit(f"{event.budget}:{client}", language)
+        try:
+            self.budgets[event.budget].hit(f"{event.budget}:{client}", language)
+        except RateLimitedError as error:
+            if event.budget != "ask":
+                raise
+            self.budgets["search"].hit(f"search:{client}", language)
+            return error.retry_after
+        return None
 
     async def _read_body(self, headers: Headers, receive: Receive, limit: int,
                          language: str) -> list[Message]:
@@ -292,12 +307,16 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replay
 
 
-def _for_gradio(scope: Scope, route: ChatRoute) -> Scope:
-    """The request as Gradio should see it: without the page's query, and for the page
-    itself without compression (see ChatRoute)."""
-    if not (route.drop_query or route.page):
-        return scope
-    headers = [(k, v) for k, v in scope["headers"] if not (route.page and k == b"accept-encoding")]
+_OVER_BUDGET = OVER_BUDGET.encode()
+
+
+def _for_gradio(scope: Scope, route: ChatRoute, over_budget: int | None = None) -> Scope:
+    """The request as Gradio should see it: without the page's query, for the page itself
+    without compression (see ChatRoute), and marked OVER_BUDGET by the guard alone."""
+    headers = [(k, v) for k, v in scope["headers"]
+               if k != _OVER_BUDGET and not (route.page and k == b"accept-encoding")]
+    if over_budget is not None:
+        headers.append((_OVER_BUDGET, str(over_budget).encode()))
     return {**scope, "headers": headers,
             "query_string": b"" if route.drop_query else scope["query_string"]}
 

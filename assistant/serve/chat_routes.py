@@ -6,6 +6,14 @@ The chat in a browser uses the few in `ROUTES`; the guard (`api_guard.Guard`) an
 other path 404 in the product's error shape before Gradio sees it. A queue/join body must
 name one of the chat's events with its number of inputs; the guard then charges the event's
 budget for the client: answers share the API's ask budget, votes the API's feedback budget.
+
+A question over the ask budget still reaches the chat, marked `OVER_BUDGET`: its handler
+answers it at once with the API's 429 sentence, without searching (chat_view.over_budget).
+Refusing the join instead leaves the asker with Gradio 6's own reaction: every output of
+the event badged "Error" in English, the conversation hidden under one, "Error" announced;
+chat.js could only replace that by patching `fetch` and undoing Gradio's status display.
+Let through, the message is part of the conversation, in the chat's language (the
+question's, which Accept-Language need not be), and every event stays on Gradio's path.
 """
 
 from __future__ import annotations
@@ -23,6 +31,9 @@ BUDGETS = {"answer": "ask", "feedback": "feedback"}
 # and the rest are never sent by the chat.
 JOIN_KEYS = {"data", "event_data", "fn_index", "trigger_id", "session_hash", "event_id"}
 _SESSION = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# The header the guard adds to a question over the ask budget: the seconds until the budget
+# allows one. The guard drops it from every request it is sent with.
+OVER_BUDGET = "x-assistant-over-budget"
 
 
 @dataclass(frozen=True)

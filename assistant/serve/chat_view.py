@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
-from assistant.answer.catalogue import CHAT, DEFAULT_LANGUAGE, LANGUAGES, words
+from assistant.answer.catalogue import API, CHAT, DEFAULT_LANGUAGE, LANGUAGES, words
 from assistant.answer.citations import marked_segments
 from assistant.answer.sources import group_sources, source_numbers
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.search.language import detect_language
 from assistant.search.regions import REGIONS
+from assistant.serve.chat_routes import OVER_BUDGET
 from assistant.types import Answer, Citation, Turn
 
 log = logging.getLogger(__name__)
@@ -391,6 +392,28 @@ def respond(service: Service, question: str | None, history: Sequence[Any] | Non
     records[len(history) - 1] = exchange_record(answer, language, question)
     yield Reply(history, language, records, source_views(answer, language), final=True,
                 answer=answer)
+
+
+def over_budget(headers: Mapping[str, str], question: str | None, history: Sequence[Any] | None,
+                records: Mapping[int, dict] | None, previous_language: str | None,
+                chosen: str | None = None) -> Reply | None:
+    """The chat's reply to a question the guard let through over the asker's ask budget
+    (marked chat_routes.OVER_BUDGET), or None for any other: the API's 429 sentence in the
+    chat's language, with the guard's seconds, and no search. Like an input error, it is no
+    answer (`exchange_record`): the question never becomes follow-up context."""
+    seconds = headers.get(OVER_BUDGET, "")
+    if not seconds.isdigit():
+        return None
+    question = question or ""
+    history = [dict(m) if isinstance(m, Mapping) else m for m in (history or [])]
+    records = dict(records or {})
+    language = (chosen if chosen in LANGUAGES else None) or ui_language(question, previous_language)
+    if question.strip():
+        history.append({"role": "user", "content": echo_question(question)})
+    message = words(API, language)["rate_limited"].format(seconds=int(seconds))
+    history.append({"role": "assistant", "content": escape_text(message)})
+    records[len(history) - 1] = exchange_record(None, language, question)
+    return Reply(history, language, records, final=True)
 
 
 # --------------------------------------------------------------------------- feedback
