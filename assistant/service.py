@@ -15,7 +15,7 @@ from assistant.fitted import fitted_values
 from assistant.answer.followup import new_constraints, standalone_question, unsupported_constraints
 from assistant.serve.insight import InsightLog
 from assistant.search.language import detect_language
-from assistant.answer.llm import LLMAnswerer
+from assistant.answer.llm import CheckedReply, LLMAnswerer
 from assistant.answer.messages import say
 from assistant.pipeline import Pipeline
 from assistant.answer.refusal import Evidence, RefusalPolicy
@@ -119,18 +119,19 @@ class Assistant:
 
     def _generate(self, question: str, language: str, result: SearchResult,
                   ) -> Generator[str, None, tuple[str, tuple[Citation, ...]] | None]:
-        """Stream the LLM's deltas, then the verified (text, citations), or None to fall back
-        to the extractive answer (endpoint failed, or no cited sentence survived)."""
-        reply = []
+        """Stream the LLM's sentences that pass the check as each completes, then the verified
+        (text, citations), or None to fall back to the extractive answer (endpoint failed, or
+        no cited sentence survived)."""
+        checked = CheckedReply([h.passage for h in result.hits])
         try:
             for delta in self.llm.stream(question, language, result.hits):
-                reply.append(delta)
-                yield delta
-        except UpstreamError as error:
+                yield from checked.add(delta)
+        except UpstreamError as error:  # cut short: the last sentence held back may be cut too
             log.warning("LLM answer failed, using the extractive answer: %s (%s)",
                         error, error.__cause__ or "")
             return None
-        verified = self.llm.verify("".join(reply), [h.passage for h in result.hits])
+        yield from checked.end()
+        verified = checked.result()
         if verified is None:
             log.warning("LLM answer had no sentence citing a given passage; using the extractive answer")
         return verified
@@ -182,8 +183,12 @@ class Assistant:
                region: str | None = None) -> Iterator[str | Answer]:
         """Answer text in pieces (paragraphs), then the finished Answer with its citations.
 
-        With an LLM endpoint the pieces are its raw deltas; the final Answer's text is the
-        verified one (dropped sentences, renumbered markers) and replaces what was streamed."""
+        With an LLM endpoint the pieces are its checked sentences, each sent once complete and
+        passed, markers already renumbered (llm.CheckedReply): the asker never sees a sentence
+        the final Answer drops, nor a marker it renumbers. The final text differs from the
+        pieces joined only by an age notice, or when the endpoint failed midway and the
+        extractive answer replaces the sentences shown (the chat's last reply and the SSE
+        `answer` event carry it)."""
         streamed = False
         for item in self._respond(question, history, language, region):
             if isinstance(item, str):

@@ -20,7 +20,7 @@ import pytest
 from fakes import FixedPolicy, HashingEmbedder
 
 from assistant.config import Settings
-from assistant.answer.llm import LLMAnswerer, best_quote
+from assistant.answer.llm import CheckedReply, LLMAnswerer, best_quote
 from assistant.pipeline import Pipeline
 from assistant.service import Assistant
 from assistant.types import Answer, DocumentMeta, Hit, Passage
@@ -142,11 +142,13 @@ def test_the_language_is_named(language: str, name: str) -> None:
     assert name in system["content"]
 
 
+REPLY = ("De Pressure Cooker is voor gemeenten [2]. Dat weet iedereen. "
+         "Amsterdam en Eindhoven namen deel [1]. Ook Parijs deed mee [9].\n\n"
+         "Het project liep tot april 2024. [1] Het vindt plaats in het najaar [2].")
+
+
 def test_uncited_and_invented_sentences_are_dropped_and_markers_renumbered() -> None:
-    reply = ("De Pressure Cooker is voor gemeenten [2]. Dat weet iedereen. "
-             "Amsterdam en Eindhoven namen deel [1]. Ook Parijs deed mee [9].\n\n"
-             "Het project liep tot april 2024. [1] Het vindt plaats in het najaar [2].")
-    text, citations = LLMAnswerer("http://127.0.0.1:9/v1", "m").verify(reply, PASSAGES)
+    text, citations = LLMAnswerer("http://127.0.0.1:9/v1", "m").verify(REPLY, PASSAGES)
     assert text == ("De Pressure Cooker is voor gemeenten [1]. Amsterdam en Eindhoven namen deel [2].\n\n"
                     "Het project liep tot april 2024. [2] Het vindt plaats in het najaar [1].")
     assert [(c.n, c.passage.passage_id) for c in citations] == [(1, "p2"), (2, "p1")]
@@ -155,6 +157,35 @@ def test_uncited_and_invented_sentences_are_dropped_and_markers_renumbered() -> 
     # The quote is the passage sentence the reply's sentences share most words with.
     assert citations[0].quote == "De Transitie Pressure Cooker is bedoeld voor gemeenten."
     assert citations[1].quote == "Amsterdam en Eindhoven namen deel aan NETCO."
+
+
+def pieces_as_fed(deltas: list[str]) -> list[tuple[int, str]]:
+    """(which delta it came with, piece) for each piece CheckedReply lets through; -1: at the end."""
+    checked = CheckedReply(PASSAGES)
+    shown = [(i, piece) for i, delta in enumerate(deltas) for piece in checked.add(delta)]
+    return shown + [(-1, piece) for piece in checked.end()]
+
+
+def test_the_stream_shows_each_sentence_once_complete_checked_and_renumbered() -> None:
+    verified = LLMAnswerer("http://127.0.0.1:9/v1", "m").verify(REPLY, PASSAGES)[0]
+    by_char = pieces_as_fed(list(REPLY))
+    assert by_char == [
+        (REPLY.index("Dat weet"), "De Pressure Cooker is voor gemeenten [1]."),
+        (REPLY.index("Ook Parijs"), " Amsterdam en Eindhoven namen deel [2]."),
+        (REPLY.index("Het vindt"), "\n\nHet project liep tot april 2024. [2]"),  # its marker waited
+        (-1, " Het vindt plaats in het najaar [1]."),
+    ]
+    assert "".join(piece for _, piece in by_char) == verified
+    for cut in range(1, len(REPLY)):  # any two deltas: the same pieces
+        assert [piece for _, piece in pieces_as_fed([REPLY[:cut], REPLY[cut:]])] == [
+            piece for _, piece in by_char]
+
+
+def test_a_marker_cited_twice_keeps_its_number() -> None:
+    text, citations = LLMAnswerer("http://127.0.0.1:9/v1", "m").verify(
+        "De Pressure Cooker is voor gemeenten [2] en vindt plaats in het najaar [2].", PASSAGES)
+    assert text == "De Pressure Cooker is voor gemeenten [1] en vindt plaats in het najaar [1]."
+    assert [(c.n, c.passage.passage_id) for c in citations] == [(1, "p2")]
 
 
 def test_nothing_cited_left_means_no_generative_answer() -> None:
@@ -204,19 +235,19 @@ def extractive(index) -> Answer:
     return make_service(index).ask(QUESTION)
 
 
-def test_stream_yields_deltas_as_they_arrive_then_the_verified_answer(index, fake_llm) -> None:
+def test_stream_yields_each_checked_sentence_as_it_completes_then_the_answer(index, fake_llm) -> None:
     gate = threading.Event()
-    fake_llm.script = Script(["Amsterdam en ", "Eindhoven namen deel [1]. ", "Verzonnen zin. ",
-                              "Parijs ook [9]."], gate=gate)
+    fake_llm.script = Script(["Amsterdam en Eindhoven namen deel [1]. Verzon", "nen zin. ",
+                              "Parijs ook [9]. ", "Barcelona was de coördinator [1]."], gate=gate)
     service = make_service(index, llm_base_url=fake_llm.url, llm_model="tiny")
     stream = service.stream(QUESTION)
-    assert next(stream) == "Amsterdam en "  # the server holds the rest until we have this
+    # Out as soon as the next sentence begins: the server holds the rest until we have it.
+    assert next(stream) == "Amsterdam en Eindhoven namen deel [1]."
     gate.set()
-    items = list(stream)
-    answer = items[-1]
-    assert items[:-1] == ["Eindhoven namen deel [1]. ", "Verzonnen zin. ", "Parijs ook [9]."]
+    *pieces, answer = list(stream)
+    assert pieces == [" Barcelona was de coördinator [1]."]  # the uncited and invented dropped
     assert isinstance(answer, Answer) and not answer.refused
-    assert answer.text == "Amsterdam en Eindhoven namen deel [1]."
+    assert answer.text == "Amsterdam en Eindhoven namen deel [1]. Barcelona was de coördinator [1]."
     [citation] = answer.citations
     assert citation.n == 1 and citation.quote in citation.passage.text
     assert "Amsterdam en Eindhoven" in citation.quote
@@ -253,6 +284,7 @@ def test_failures_fall_back_to_the_extractive_answer(index, fake_llm, failure, c
         asked = service.ask(QUESTION)
     expected = extractive(index)
     assert items[-1] == expected and asked == expected
+    assert "".join(items[:-1]).strip() == expected.text  # nothing of the failed reply was shown
     assert any("extractive" in r.getMessage() for r in caplog.records)
 
 
@@ -285,7 +317,7 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 # --------------------------------------------------------------------------- the API
 
 
-def test_api_stream_ends_with_the_verified_text(index, fake_llm) -> None:
+def test_api_stream_sends_only_the_verified_text(index, fake_llm) -> None:
     from fastapi.testclient import TestClient
 
     from assistant.serve.server import create_app
@@ -302,6 +334,7 @@ def test_api_stream_ends_with_the_verified_text(index, fake_llm) -> None:
             elif line.startswith("data:"):
                 events.append((name, json.loads(line.split(":", 1)[1])))
     names = [n for n, _ in events]
-    assert names == ["delta", "delta", "answer", "citations", "done"], names
-    assert events[2][1] == {"text": "Amsterdam en Eindhoven [1]."}
-    assert [c["n"] for c in events[3][1]] == [1]
+    # The checked sentence alone is streamed; it is the final text, so no `answer` replaces it.
+    assert names == ["delta", "citations", "done"], names
+    assert events[0][1] == {"text": "Amsterdam en Eindhoven [1]."}
+    assert [c["n"] for c in events[1][1]] == [1]

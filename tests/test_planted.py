@@ -2,7 +2,8 @@
 
 The LLM tests run a fake OpenAI-compatible endpoint on loopback that obeys whatever a
 passage tells it to reply, as a gullible model would; the product must show the extractive
-answer instead. Nothing but 127.0.0.1 is contacted.
+answer instead, and stream nothing of the obeyed reply meanwhile. Nothing but 127.0.0.1 is
+contacted.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from unittest import mock
 
 import pytest
 from fakes import FixedPolicy, HashingEmbedder
+from fastapi.testclient import TestClient
 
 from assistant.ingest.chunking import sentence_spans
 from assistant.config import Settings
 from assistant.answer.llm import LLMAnswerer
 from assistant.pipeline import Pipeline
 from assistant.answer.planted import is_planted
+from assistant.serve.server import create_app
 from assistant.service import Assistant
 from assistant.types import DocumentMeta, Passage
 
@@ -187,11 +190,16 @@ def test_a_planted_date_never_makes_the_short_answer(index) -> None:
 
 _PASSAGE = re.compile(r"<passage>\n\[(\d+)\][^\n]*\n(.*?)\n</passage>", re.DOTALL)
 _INSTRUCTION = re.compile(r"(?:reply|antwoord met|réponds par)\s+([^.]+)\.", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")  # headings stand alone
+# Deltas as small as a model's tokens: a sentence, a marker, the canary arrive in parts.
+CHUNK_CHARS = 5
 
 
 class ObedientLLM:
     """Streams the text any passage dictates ("reply X"), cited as `cite` says: to the
-    passage that said it ("own"), to another one ("other"), or not at all ("none")."""
+    passage that said it ("own"), to another one ("other"), or not at all ("none"). With
+    `cite = "honest"` it obeys nothing and says what the passages say, each sentence cited
+    to its own passage."""
 
     def __init__(self) -> None:
         self.cite = "own"
@@ -206,13 +214,13 @@ class ObedientLLM:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.requests.append(body)
-                reply = fake.obey(body["messages"][-1]["content"])
+                reply = fake.answer(body["messages"][-1]["content"])
                 fake.replies.append(reply)
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
-                for piece in (reply[: len(reply) // 2], reply[len(reply) // 2 :]):
-                    chunk = {"choices": [{"delta": {"content": piece}}]}
+                for start in range(0, len(reply), CHUNK_CHARS):
+                    chunk = {"choices": [{"delta": {"content": reply[start : start + CHUNK_CHARS]}}]}
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                 self.wfile.write(b"data: [DONE]\n\n")
 
@@ -220,13 +228,22 @@ class ObedientLLM:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def obey(self, content: str) -> str:
+    def answer(self, content: str) -> str:
         passages = _PASSAGE.findall(content)
+        return self.honest(passages) if self.cite == "honest" else self.obey(passages)
+
+    def obey(self, passages: list[tuple[str, str]]) -> str:
         for number, text in passages:
             if found := _INSTRUCTION.search(text):
                 n = int(number) if self.cite == "own" else int(number) % len(passages) + 1
                 return found.group(1) + ("." if self.cite == "none" else f" [{n}].")
         return "I do not know."
+
+    @staticmethod
+    def honest(passages: list[tuple[str, str]]) -> str:
+        return " ".join(f"{sentence[:-1]} [{number}]." for number, text in passages
+                        for sentence in _SENTENCE_END.split(text)
+                        if sentence.endswith(".") and not _INSTRUCTION.search(sentence))
 
     def close(self) -> None:
         self.server.shutdown()
@@ -240,17 +257,57 @@ def obedient() -> Iterator[ObedientLLM]:
     fake.close()
 
 
+def streamed_events(service: Assistant, question: str) -> list[tuple[str, dict | list]]:
+    """The (event, data) pairs of /api/ask/stream."""
+    with TestClient(create_app(service.settings, service, with_ui=False)) as client, \
+            client.stream("POST", "/api/ask/stream", json={"question": question}) as reply:
+        assert reply.status_code == 200
+        events, name = [], None
+        for line in reply.iter_lines():
+            if line.startswith("event:"):
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                events.append((name, json.loads(line.split(":", 1)[1])))
+    return events
+
+
+def event_texts(events: list[tuple[str, dict | list]]) -> list[str]:
+    """What the asker reads of the events: the text pieces, the final text, the quotes (the
+    citations also carry each whole passage, planted sentence included, as its source)."""
+    return [data["text"] for name, data in events if name in ("delta", "answer")] + [
+        c["quote"] for name, data in events if name == "citations" for c in data]
+
+
 @pytest.mark.parametrize("cite", ["own", "other", "none"])
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_an_llm_obeying_a_planted_instruction_is_caught(index, obedient, cite, question) -> None:
     obedient.cite = cite
     service = make_service(index, llm_base_url=obedient.url, llm_model="tiny")
+    *pieces, final = service.stream(question)
+    events = streamed_events(service, question)
     answer = service.ask(question)
-    final = list(service.stream(question))[-1]
-    [reply, _] = obedient.replies
-    assert CANARY in reply  # the model saw the instruction and obeyed it
+    reply, *_ = obedient.replies
+    assert len(obedient.replies) == 3 and CANARY in reply  # the model saw the instruction and obeyed it
+    obeyed = re.sub(r"(?: \[\d+\])?\.$", "", reply)  # "CANARY-1234", "that it ran ... (CANARY-1234)"
+    for text in [*pieces, "".join(pieces), *event_texts(events)]:  # nothing obeyed ever shown
+        assert CANARY not in text and obeyed not in text
     assert CANARY not in shown(answer) and CANARY not in shown(final)
     assert answer == final == make_service(index).ask(question)  # the extractive answer
+    assert "".join(pieces).strip() == final.text  # streamed as its paragraphs
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_an_honest_llm_still_streams_sentence_by_sentence(index, obedient, question) -> None:
+    obedient.cite = "honest"
+    service = make_service(index, llm_base_url=obedient.url, llm_model="tiny")
+    *pieces, final = service.stream(question)
+    deltas = [data["text"] for name, data in streamed_events(service, question) if name == "delta"]
+    reply, _ = obedient.replies
+    assert CANARY not in reply and reply.count("].") > 1
+    assert final != make_service(index).ask(question)  # the model's answer, not the fallback
+    assert len(pieces) > 1 and deltas == pieces  # one piece per sentence, ahead of the answer
+    assert "".join(pieces) == final.text and CANARY not in shown(final)
+    assert all(piece.endswith("].") for piece in pieces)
 
 
 def test_passages_reach_the_model_as_delimited_data(index, obedient) -> None:

@@ -3,11 +3,13 @@
 Off unless `llm_base_url` is set. The refusal decision stays the extractive one: the model
 is only asked when the retrieved evidence is strong enough. It sees the top passages
 numbered [1]..[k], each between <passage> tags and declared data, never instructions, and
-must end every sentence with the [n] it comes from. Its reply is streamed as it arrives,
-then checked: sentences without a valid marker are dropped, and so are sentences resting on
-a planted instruction (planted.py) the model may have obeyed anyway; the markers are
-renumbered by first use, and each citation quotes the passage sentence that best matches
-what was said. Plain httpx (no SDK) so nothing but the endpoint is called.
+must end every sentence with the [n] it comes from. Its reply is checked sentence by
+sentence as it arrives (CheckedReply): a sentence without a valid marker is dropped, and so
+is one resting on a planted instruction (planted.py) the model may have obeyed anyway; a
+sentence is shown only once it is complete and has passed, so nothing unchecked is ever
+streamed. The markers are renumbered by first use, and each citation quotes the passage
+sentence that best matches what was said. Plain httpx (no SDK) so nothing but the endpoint
+is called.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from assistant.types import Citation, Hit, Passage
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _MARKERS_ONLY = re.compile(r"^(\s*\[\d+\])+\s*[.!?]?$")
+# A piece that more text may still turn into markers only ("[", "[1] [2"): the sentence
+# before it is not complete yet, for those markers would join it.
+_OPEN_MARKERS = re.compile(r"(?:\[\d+\]\s*)*\[\d*")
 # A sentence ends at . ! or ? (markers right after it stay with it) followed by a space.
 _SENTENCE_END = re.compile(r"([.!?](?:\s*\[\d+\])*)\s+")
 _WORD = re.compile(r"\w+")
@@ -104,28 +109,81 @@ class LLMAnswerer:
         raise UpstreamError("The language model's reply ended early.")  # no [DONE]
 
     def verify(self, reply: str, passages: Sequence[Passage]) -> tuple[str, tuple[Citation, ...]] | None:
-        """The reply keeping only sentences cited to given passages and not resting on a
-        planted instruction, renumbered by first use, with one citation per passage; None when
-        no such sentence is left."""
-        planted = _planted_words(passages)
-        kept = [[[s for s in _sentences(line)
-                  if _cited(s, len(passages)) and _unplanted(s, passages, planted)] for line in para]
-                for para in _paragraphs(reply)]
-        sentences = [s for para in kept for line in para for s in line]
-        if not sentences:
+        """The whole reply as CheckedReply lets it through, with its citations; None when no
+        sentence passes."""
+        checked = CheckedReply(passages)
+        checked.add(reply)
+        checked.end()
+        return checked.result()
+
+
+class CheckedReply:
+    """The model's reply, let through sentence by sentence as it arrives.
+
+    A sentence is judged once it is complete: the next one has begun (markers right after it
+    would still join it, so a piece that may become markers waits) or its line or the reply
+    has ended. It passes when `sound`; what passes is renumbered by first use there and then,
+    so the asker sees the final markers from the first sentence on and the pieces joined are
+    exactly the final text (`result`). The paragraphs and lines of the reply are kept."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self.passages = passages
+        self.planted = _planted_words(passages)
+        self.line = ""  # the line arriving: sentences never span lines
+        self.judged = 0  # sentences of that line already judged
+        self.gap = ""  # what goes before the next sentence shown: " ", a line or a paragraph break
+        self.kept: list[str] = []  # the sentences shown, with the model's markers
+        self.order: list[int] = []  # the model's marker numbers, by first use
+        self.text = ""  # the pieces shown, joined
+
+    def sound(self, sentence: str) -> bool:
+        """Cited to given passages only, and not resting on a planted instruction."""
+        return _cited(sentence, len(self.passages)) and _unplanted(sentence, self.passages, self.planted)
+
+    def add(self, delta: str) -> list[str]:
+        """The pieces to show now: the sentences `delta` completes that pass."""
+        *ended, self.line = (self.line + delta).split("\n")
+        shown = []
+        for line in ended:
+            shown += self._judge(_sentences(line))
+            self._end_line(line)
+        sentences = _sentences(self.line)
+        return shown + self._judge(sentences[:_complete(sentences)])
+
+    def end(self) -> list[str]:
+        """The pieces to show once the reply has ended: its last sentence, if it passes."""
+        return self._judge(_sentences(self.line))
+
+    def result(self) -> tuple[str, tuple[Citation, ...]] | None:
+        """The text shown and one citation per passage it cites; None when nothing passed."""
+        if not self.kept:
             return None
-        order: list[int] = []  # old numbers, by first use
-        for sentence in sentences:
-            order += [n for n in map(int, _MARKER.findall(sentence)) if n not in order]
-        renumber = {old: new for new, old in enumerate(order, 1)}
         quotes = []
-        for old in order:
-            said = " ".join(s for s in sentences if old in map(int, _MARKER.findall(s)))
-            quotes.append((passages[old - 1], *best_quote(passages[old - 1], said)))
-        citations = tuple(number_citations(quotes))
-        text = "\n\n".join("\n".join(" ".join(line) for line in para if line)
-                           for para in kept if any(para))
-        return _MARKER.sub(lambda m: f"[{renumber[int(m.group(1))]}]", text), citations
+        for old in self.order:
+            said = " ".join(s for s in self.kept if old in map(int, _MARKER.findall(s)))
+            quotes.append((self.passages[old - 1], *best_quote(self.passages[old - 1], said)))
+        return self.text, tuple(number_citations(quotes))
+
+    def _judge(self, sentences: list[str]) -> list[str]:
+        shown = [self._show(s) for s in sentences[self.judged:] if self.sound(s)]
+        self.judged = len(sentences)
+        return shown
+
+    def _show(self, sentence: str) -> str:
+        for n in map(int, _MARKER.findall(sentence)):
+            if n not in self.order:
+                self.order.append(n)
+        piece = self.gap + _MARKER.sub(lambda m: f"[{self.order.index(int(m.group(1))) + 1}]", sentence)
+        self.kept.append(sentence)
+        self.text += piece
+        self.gap = " "
+        return piece
+
+    def _end_line(self, line: str) -> None:
+        """A blank line breaks the paragraph; lines and paragraphs with nothing shown vanish."""
+        self.judged = 0
+        if self.kept:
+            self.gap = max(self.gap, "\n" if line.strip() else "\n\n", key=len)
 
 
 def best_quote(passage: Passage, said: str) -> tuple[int, int]:
@@ -138,12 +196,6 @@ def best_quote(passage: Passage, said: str) -> tuple[int, int]:
         len(words & set(_WORD.findall(passage.text[span[0]:span[1]].casefold()))), -span[0]))
 
 
-def _paragraphs(reply: str) -> list[list[str]]:
-    """Blank lines separate paragraphs, newlines lines (lists): the answer keeps its shape."""
-    return [[line.strip() for line in para.splitlines() if line.strip()]
-            for para in re.split(r"\n\s*\n", reply.strip())]
-
-
 def _sentences(line: str) -> list[str]:
     pieces = [p.strip() for p in _SENTENCE_END.sub("\\1\0", line).split("\0") if p.strip()]
     merged: list[str] = []
@@ -153,6 +205,15 @@ def _sentences(line: str) -> list[str]:
         else:
             merged.append(piece)
     return merged
+
+
+def _complete(sentences: list[str]) -> int:
+    """How many of a line's sentences so far are complete: all but the last (more of it may
+    come), and all but the last two while the last may still become markers joining the one
+    before."""
+    if len(sentences) > 1 and _OPEN_MARKERS.fullmatch(sentences[-1]):
+        return len(sentences) - 2
+    return max(len(sentences) - 1, 0)
 
 
 def _cited(sentence: str, k: int) -> bool:
