@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,11 +120,12 @@ def free_port() -> int:
 
 
 def run_cli(args: list[str], env: dict[str, str], cwd: Path, logs: Path, name: str,
-            timeout: float = 900) -> subprocess.CompletedProcess:
-    """`assistant <args>` to completion, stdout and stderr kept in `logs/<name>.out|.err`."""
+            timeout: float = 900, tracer: Sequence[str] = ()) -> subprocess.CompletedProcess:
+    """`assistant <args>` to completion, stdout and stderr kept in `logs/<name>.out|.err`;
+    `tracer` is a command to run it under (strace)."""
     with open(logs / f"{name}.out", "wb") as out, open(logs / f"{name}.err", "wb") as err:
-        done = subprocess.run([str(ASSISTANT), *args], env=env, cwd=cwd, stdout=out, stderr=err,
-                              stdin=subprocess.DEVNULL, timeout=timeout)
+        done = subprocess.run([*tracer, str(ASSISTANT), *args], env=env, cwd=cwd, stdout=out,
+                              stderr=err, stdin=subprocess.DEVNULL, timeout=timeout)
     if done.returncode:
         raise RuntimeError(f"assistant {' '.join(args)} exited with {done.returncode}:\n"
                            + (logs / f"{name}.err").read_text(errors="replace")[-3000:])
@@ -132,17 +133,21 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path, logs: Path, name: s
 
 
 class ServerProcess:
-    """`assistant serve` on a free loopback port; stdout and stderr in `logs/serve.out|.err`."""
+    """`assistant serve` on a free loopback port; stdout and stderr in `logs/serve.out|.err`.
+    `tracer` is a command to run it under (strace); `pid` is then the tracer's."""
 
-    def __init__(self, env: dict[str, str], cwd: Path, logs: Path) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, logs: Path,
+                 tracer: Sequence[str] = ()) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.logs = logs
         self._out = open(logs / "serve.out", "wb")
         self._err = open(logs / "serve.err", "wb")
+        self._traced = bool(tracer)  # then in a process group of its own: see _signal
         self.process = subprocess.Popen(
-            [str(ASSISTANT), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=env, cwd=cwd, stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL)
+            [*tracer, str(ASSISTANT), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=env, cwd=cwd, stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL,
+            start_new_session=self._traced)
 
     @property
     def pid(self) -> int:
@@ -171,15 +176,23 @@ class ServerProcess:
     def stop(self) -> int:
         """SIGTERM (uvicorn's graceful shutdown flushes its logs), SIGKILL after 20 s."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self._signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                self._signal(signal.SIGKILL)
                 self.process.wait(timeout=10)
         self._out.close()
         self._err.close()
         return self.process.returncode
+
+    def _signal(self, signum: int) -> None:
+        """To the server itself: strace running a command ignores SIGTERM (its -I3 default),
+        so a traced server is signalled through the tracer's process group."""
+        if self._traced:
+            os.killpg(self.process.pid, signum)
+        else:
+            self.process.send_signal(signum)
 
 
 # --------------------------------------------------------------------------- the Gradio chat over HTTP
