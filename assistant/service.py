@@ -88,7 +88,7 @@ class Assistant:
 
     def _respond(self, question: str, history: Sequence[Turn] = (), language: str | None = None,
                  region: str | None = None) -> Iterator[str | tuple[Answer, SearchResult]]:
-        """Text pieces (only an LLM's deltas are streamed), then (Answer, SearchResult) last.
+        """Text pieces (only an LLM's checked sentences), then (Answer, SearchResult) last.
 
         `region` filters the documents (regions.allowed_regions) and, unless the question
         names a region itself, picks the referral of a refusal."""
@@ -120,16 +120,20 @@ class Assistant:
     def _generate(self, question: str, language: str, result: SearchResult,
                   ) -> Generator[str, None, tuple[str, tuple[Citation, ...]] | None]:
         """Stream the LLM's sentences that pass the check as each completes, then the verified
-        (text, citations), or None to fall back to the extractive answer (endpoint failed, or
-        no cited sentence survived)."""
+        (text, citations), or None to fall back to the extractive answer (nothing passed, or
+        the endpoint failed before a sentence did).
+
+        An endpoint failing mid-reply ends the answer with the sentences already shown, each
+        checked and cited, so what streamed is always the start of the final text (clients
+        of /v1 can only append) and the sentence cut short is never shown."""
         checked = CheckedReply([h.passage for h in result.hits])
         try:
             for delta in self.llm.stream(question, language, result.hits):
                 yield from checked.add(delta)
-        except UpstreamError as error:  # cut short: the last sentence held back may be cut too
-            log.warning("LLM answer failed, using the extractive answer: %s (%s)",
-                        error, error.__cause__ or "")
-            return None
+        except UpstreamError as error:
+            log.warning("LLM answer failed mid-way; keeping the sentences already checked, if "
+                        "any, else the extractive answer: %s (%s)", error, error.__cause__ or "")
+            return checked.result()
         yield from checked.end()
         verified = checked.result()
         if verified is None:

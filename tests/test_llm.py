@@ -338,3 +338,46 @@ def test_api_stream_sends_only_the_verified_text(index, fake_llm) -> None:
     assert names == ["delta", "citations", "done"], names
     assert events[0][1] == {"text": "Amsterdam en Eindhoven [1]."}
     assert [c["n"] for c in events[1][1]] == [1]
+
+
+def test_a_failure_mid_reply_keeps_the_sentences_already_shown(index, fake_llm) -> None:
+    """What streamed stays the start of the final text: the cut sentence is never shown."""
+    fake_llm.script = Script(raw=['data: {"choices":[{"delta":{"content":'
+                                  '"Amsterdam en Eindhoven namen deel [1]. Barcelona was"}}]}',
+                                  "data: {not json"])
+    service = make_service(index, llm_base_url=fake_llm.url)
+    *pieces, answer = list(service.stream(QUESTION))
+    assert pieces == ["Amsterdam en Eindhoven namen deel [1]."]
+    assert answer.text == "Amsterdam en Eindhoven namen deel [1]." and answer != extractive(index)
+    assert [c.n for c in answer.citations] == [1]
+
+
+def test_v1_stream_ends_with_the_final_texts_rest(tmp_path, fake_llm) -> None:
+    """An OpenAI client can only append: an LLM answer's old-sources notice comes as one more
+    content chunk after the checked sentences."""
+    from fastapi.testclient import TestClient
+
+    from assistant.answer.messages import say
+    from assistant.serve.server import create_app
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "netco.txt").write_text("NETCO\n\nAmsterdam en Eindhoven namen deel aan NETCO.\n",
+                                      encoding="utf-8")
+    (corpus / "netco.txt.meta.json").write_text('{"date": "2014-03-01"}', encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache",
+                        collection_prefix="llmv1", llm_base_url=fake_llm.url)
+    pipeline = Pipeline(settings, embedder=HashingEmbedder(), index_dir=tmp_path / "index")
+    pipeline.ingest(corpus, show_progress=False)
+    service = Assistant(settings, pipeline)
+    service.policy = FixedPolicy()
+    fake_llm.script = Script(["Amsterdam en Eindhoven namen deel [1]."])
+    with TestClient(create_app(settings, service, with_ui=False)) as client, \
+            client.stream("POST", "/v1/chat/completions",
+                          json={"model": "m", "stream": True,
+                                "messages": [{"role": "user", "content": QUESTION}]}) as reply:
+        chunks = [json.loads(line[5:]) for line in reply.iter_lines()
+                  if line.startswith("data:") and line != "data: [DONE]"]
+    text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+    assert text == "Amsterdam en Eindhoven namen deel [1].\n\n" + say("dated", "nl", years="2014")
+    assert chunks[-1]["choices"][0]["finish_reason"] == "stop" and chunks[-1]["citations"]

@@ -186,8 +186,8 @@ def api_router(state: ApiState) -> APIRouter:
                 async for item in iterate_in_threadpool(
                         service.stream(body.question, history, body.lang, body.region)):
                     if isinstance(item, Answer):
-                        # An LLM answer may have had sentences dropped and markers renumbered after
-                        # streaming; the client replaces what it showed with this text.
+                        # The final text can extend what streamed (an LLM answer's notice that
+                        # its sources are old); the client then shows this text instead.
                         if streamed.strip() != item.text.strip():
                             yield {"event": "answer", "data": sse_json({"text": item.text})}
                         yield {"event": "citations",

@@ -72,12 +72,18 @@ def openai_router(state: ApiState) -> APIRouter:
 
         async def events() -> AsyncIterator[dict]:
             yield chunk({"role": "assistant", "content": ""})
+            streamed = ""
             try:
                 async for item in iterate_in_threadpool(
                         service.stream(question, history, body.lang, body.region)):
                     if isinstance(item, Answer):
+                        # What streamed is the start of the final text (Assistant._generate);
+                        # an LLM answer's old-sources notice is the rest. Clients only append.
+                        if rest := item.text[len(streamed):] if item.text.startswith(streamed) else "":
+                            yield chunk({"content": rest})
                         yield chunk({}, "stop", citations=[citation_json(c) for c in item.citations])
                     else:
+                        streamed += item
                         yield chunk({"content": item})
             except AssistantError as error:
                 yield {"data": sse_json(error_body(error.status, str(error)))}
