@@ -49,30 +49,21 @@ Measured on 2 cores (load average ~1 besides), 24 queries and 50 passages of ~81
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
-import shutil
 import sys
-import time
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from assistant.config import Settings
 from assistant.errors import ModelNotPreparedError
 from assistant.ingest.gemma_prep import MODEL_NAME
-from assistant.ingest.model_cache import build_once
-from assistant.ingest.onnx_runtime import (compare_with_fp32, encode, open_session, open_tokenizer,
-                                           padded, report_build, write_build_marker)
+from assistant.ingest.onnx_runtime import (Int8Embedder, build_main, compare_with_fp32,
+                                           export_fp32, length_sorted_batches, log, padded,
+                                           prepare_int8)
 
 ONNX_DIR_NAME = f"{MODEL_NAME}-onnx-int8"
-MODEL_FILE = "model.onnx"
-TOKENIZER_FILE = "tokenizer.json"
-MARKER = "VERIFIED.json"
 # Bump when the build recipe changes: an older folder then counts as not prepared and is rebuilt.
 RECIPE = 1
 MIN_COSINE = 0.99  # per text, against the fp32 sentence-transformers model; else nothing installs
@@ -98,39 +89,26 @@ _QUANTIZATION = (
 # ---------------------------------------------------------------- run time
 
 
-class GemmaOnnxEmbedder:
+class GemmaOnnxEmbedder(Int8Embedder):
     """EmbeddingGemma-300M on onnxruntime (int8), with the model's query/document prompts.
 
-    Texts are stripped, tokenized with the folder's tokenizer.json (<bos> ... <eos>, truncated
-    to 2048 tokens), sorted by length into batches (see `_batches`), then put back in order.
-    The graph returns the L2-normalized sentence vectors.
+    Texts are tokenized <bos> ... <eos>, truncated to 2048 tokens, and sorted by length into
+    batches (see `_batches`). The graph returns the L2-normalized sentence vectors.
     """
 
+    model_name = MODEL_NAME
     name = f"onnx-int8:{MODEL_NAME}"
     dim = DIM
+    max_tokens = MAX_TOKENS
+    query_prompt = QUERY_PROMPT
+    passage_prompt = DOCUMENT_PROMPT
+    folder_name = ONNX_DIR_NAME
+    recipe = RECIPE
+    min_cosine = MIN_COSINE
+    not_prepared = _NOT_PREPARED
 
-    def __init__(self, folder: Path, *, batch_size: int = 32, threads: int | None = None) -> None:
-        self.folder = Path(folder)
-        self._batch_size = max(1, int(batch_size))
-        self._session = open_session(self.folder / MODEL_FILE, threads)
-        self._tokenizer = open_tokenizer(self.folder / TOKENIZER_FILE, MAX_TOKENS)
-
-    @classmethod
-    def load(
-        cls, cache_dir: Path, batch_size: int = 32, threads: int | None = None
-    ) -> GemmaOnnxEmbedder:
-        """The verified int8 model of `cache_dir`, or ModelNotPreparedError (safe for users)."""
-        return cls(prepared_gemma_onnx_dir(cache_dir), batch_size=batch_size, threads=threads)
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, DOCUMENT_PROMPT)
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, QUERY_PROMPT)
-
-    def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
-        return encode(self._tokenizer, texts, prompt, self.dim,
-                      lambda lengths: _batches(lengths, self._batch_size), self._run)
+    def _batches_of(self, lengths: list[int]) -> list[np.ndarray]:
+        return _batches(lengths, self._batch_size)
 
     def _run(self, batch: list[list[int]]) -> np.ndarray:
         input_ids, mask, _ = padded(batch, PAD_ID)
@@ -140,49 +118,18 @@ class GemmaOnnxEmbedder:
         return vectors.astype(np.float32, copy=False)
 
 
+# Named like the fp32 folders' prepared_model_dir / prepared_gemma_dir.
+prepared_gemma_onnx_dir = GemmaOnnxEmbedder.prepared_dir
+
+
 def _batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
     """Indices of texts sorted by token count, cut into batches of at most `batch_size` texts
     and BATCH_TOKENS padded tokens (a longer text goes alone); the caller restores the order.
     """
-    order = np.argsort(np.asarray(lengths), kind="stable")
-    batches: list[np.ndarray] = []
-    start = 0
-    for end in range(1, len(order) + 1):
-        if (
-            end == len(order)
-            or end + 1 - start > batch_size
-            or (end + 1 - start) * lengths[order[end]] > BATCH_TOKENS
-        ):
-            batches.append(order[start:end])
-            start = end
-    return batches
-
-
-def prepared_gemma_onnx_dir(cache_dir: Path) -> Path:
-    """The verified int8 folder of the current recipe, or ModelNotPreparedError."""
-    folder = Path(cache_dir) / ONNX_DIR_NAME
-    if not _is_current(folder):
-        raise ModelNotPreparedError(_NOT_PREPARED)
-    return folder
-
-
-def _is_current(folder: Path) -> bool:
-    try:
-        marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return (
-        marker.get("recipe") == RECIPE
-        and (folder / MODEL_FILE).is_file()
-        and (folder / TOKENIZER_FILE).is_file()
-    )
+    return length_sorted_batches(lengths, batch_size, max_padded_tokens=BATCH_TOKENS)
 
 
 # ---------------------------------------------------------------- build
-
-
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def _export_fp32(model_dir: Path, dst: Path) -> None:
@@ -221,23 +168,7 @@ def _export_fp32(model_dir: Path, dst: Path) -> None:
     encoder = _SentenceEncoder(gemma, dense).eval()
     # <bos> ... <eos>, the second row padded: the export traces the masking of padding
     input_ids = torch.tensor([[2, 8071, 236787, 3927, 1354, 1], [2, 3250, 1, 0, 0, 0]])
-    attention_mask = (input_ids != PAD_ID).long()
-    axes = {0: "batch", 1: "sequence"}
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            encoder,
-            (input_ids, attention_mask),
-            str(dst),
-            dynamo=False,
-            opset_version=17,
-            input_names=["input_ids", "attention_mask"],
-            output_names=["sentence_embedding"],
-            dynamic_axes={
-                "input_ids": axes, "attention_mask": axes, "sentence_embedding": {0: "batch"}
-            },
-            do_constant_folding=True,
-        )
+    export_fp32(encoder, input_ids, PAD_ID, dst, "sentence_embedding", {0: "batch"})
 
 
 def _quantize(src: Path, dst: Path) -> dict[str, int]:
@@ -351,6 +282,15 @@ def _quantize(src: Path, dst: Path) -> dict[str, int]:
     return {"int8_matmuls": len(readers), "projections": sum(map(len, readers.values()))}
 
 
+def _to_int8(fp32: Path, work: Path, dst: Path) -> dict[str, Any]:
+    """`_quantize` of `fp32` into `dst` (`work` is not needed); the marker's fields."""
+    log(f"Quantizing to int8 ({_QUANTIZATION})...")
+    return {
+        "graph": _quantize(fp32, dst),
+        "prompts": {"query": QUERY_PROMPT, "document": DOCUMENT_PROMPT},
+    }
+
+
 def _verify(folder: Path, model_dir: Path) -> list[dict[str, Any]]:
     """Cosine of every check text against the fp32 sentence-transformers model; raises if low."""
     from assistant.ingest.embedding import SentenceTransformerEmbedder
@@ -366,54 +306,21 @@ def _verify(folder: Path, model_dir: Path) -> list[dict[str, Any]]:
                              MODEL_NAME)
 
 
-def _build_verified(staging: Path, model_dir: Path) -> None:
-    started = time.monotonic()
-    work = staging / "work"
-    work.mkdir()
-    _log(f"Exporting {MODEL_NAME} to ONNX (torch, opset 17)...")
-    _export_fp32(model_dir, work / "fp32.onnx")
-    _log(f"Quantizing to int8 ({_QUANTIZATION})...")
-    counts = _quantize(work / "fp32.onnx", staging / MODEL_FILE)
-    shutil.rmtree(work)
-    shutil.copyfile(model_dir / TOKENIZER_FILE, staging / TOKENIZER_FILE)
-    for path in (staging / MODEL_FILE, staging / TOKENIZER_FILE):
-        path.chmod(0o644)
-    _log("Verifying against the fp32 sentence-transformers model...")
-    results = _verify(staging, model_dir)
-    write_build_marker(staging, MARKER, {
-        "model": MODEL_NAME,
-        "encoder": GemmaOnnxEmbedder.name,
-        "recipe": RECIPE,
-        "quantization": _QUANTIZATION,
-        "graph": counts,
-        "prompts": {"query": QUERY_PROMPT, "document": DOCUMENT_PROMPT},
-    }, started=started, tools=("torch", "transformers", "onnx", "onnxruntime", "tokenizers"),
-       model_dir=model_dir, min_cosine=MIN_COSINE, results=results)
-
-
 def prepare_gemma_onnx(cache_dir: Path, *, force: bool = False) -> Path:
     """Build, verify and install the int8 folder once; later calls return it at once."""
     from assistant.ingest.gemma_prep import prepare_gemma
 
-    if not force and _is_current(Path(cache_dir) / ONNX_DIR_NAME):
-        return Path(cache_dir) / ONNX_DIR_NAME
-    model_dir = prepare_gemma(cache_dir)
-    return build_once(cache_dir, ONNX_DIR_NAME, _is_current,
-                      lambda staging: _build_verified(staging, model_dir), force=force)
+    # Unlike e5's, this marker also records transformers: how it reads the folder's config
+    # gives the export its sliding window (see the module doc).
+    return prepare_int8(GemmaOnnxEmbedder, cache_dir, force=force, fp32_dir=prepare_gemma,
+                        export=_export_fp32, to_int8=_to_int8, verify=_verify,
+                        quantization=_QUANTIZATION,
+                        tools=("torch", "transformers", "onnx", "onnxruntime", "tokenizers"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=f"Build and verify the int8 onnxruntime {MODEL_NAME} (no network)."
-    )
-    parser.add_argument(
-        "--cache-dir", type=Path, help="Default: ASSISTANT_CACHE_DIR or ~/.cache/housing-assistant."
-    )
-    parser.add_argument("--force", action="store_true", help="Rebuild even if already verified.")
-    args = parser.parse_args(argv)
-    return report_build(
-        lambda: prepare_gemma_onnx(args.cache_dir or Settings().cache_dir, force=args.force),
-        MARKER, MIN_COSINE)
+    return build_main(argv, GemmaOnnxEmbedder, prepare_gemma_onnx)
+
 
 if __name__ == "__main__":
     sys.exit(main())

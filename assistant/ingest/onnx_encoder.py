@@ -29,30 +29,22 @@ Quantization (measured on 200 passages of ~800 characters against fp32; see the 
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
-import shutil
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from assistant.config import Settings
 from assistant.ingest.embedding import PASSAGE_PROMPT, QUERY_PROMPT
 from assistant.errors import ModelNotPreparedError
-from assistant.ingest.model_cache import build_once
 from assistant.ingest.model_prep import MODEL_NAME
-from assistant.ingest.onnx_runtime import (compare_with_fp32, encode, open_session, open_tokenizer,
-                                           padded, report_build, write_build_marker)
+from assistant.ingest.onnx_runtime import (Int8Embedder, build_main, compare_with_fp32,
+                                           export_fp32, length_sorted_batches, log, padded,
+                                           prepare_int8)
 
 ONNX_DIR_NAME = f"{MODEL_NAME}-onnx-int8"
-MODEL_FILE = "model.onnx"
-TOKENIZER_FILE = "tokenizer.json"
-MARKER = "VERIFIED.json"
 # Bump when the build recipe changes: an older folder then counts as not prepared and is rebuilt.
 RECIPE = 2
 MIN_COSINE = 0.99  # per text, against the fp32 sentence-transformers model; else nothing installs
@@ -78,39 +70,30 @@ _QUANTIZATION = (
 # ---------------------------------------------------------------- run time
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(Int8Embedder):
     """multilingual-e5-small on onnxruntime (int8), with the e5 query/passage prompts.
 
-    Texts are stripped, tokenized with the model's own tokenizer.json (truncated to 512 tokens),
-    sorted by length into batches of similar lengths (little padding; see `_batches`), then put
-    back in order.
+    Texts are truncated to 512 tokens and sorted by length into batches of similar lengths
+    (little padding; see `_batches`).
     """
 
+    model_name = MODEL_NAME
+    name = f"onnx-int8:{MODEL_NAME}"
+    dim = DIM
+    max_tokens = MAX_TOKENS
+    query_prompt = QUERY_PROMPT
+    passage_prompt = PASSAGE_PROMPT
+    folder_name = ONNX_DIR_NAME
+    recipe = RECIPE
+    min_cosine = MIN_COSINE
+    not_prepared = _NOT_PREPARED
+
     def __init__(self, folder: Path, *, batch_size: int = 32, threads: int | None = None) -> None:
-        self.folder = Path(folder)
-        self.name = f"onnx-int8:{MODEL_NAME}"
-        self.dim = DIM
-        self._batch_size = max(1, int(batch_size))
-        self._session = open_session(self.folder / MODEL_FILE, threads)
+        super().__init__(folder, batch_size=batch_size, threads=threads)
         self._inputs = {i.name for i in self._session.get_inputs()}
-        self._tokenizer = open_tokenizer(self.folder / TOKENIZER_FILE, MAX_TOKENS)
 
-    @classmethod
-    def load(
-        cls, cache_dir: Path, batch_size: int = 32, threads: int | None = None
-    ) -> OnnxEmbedder:
-        """The verified int8 model of `cache_dir`, or ModelNotPreparedError (safe for users)."""
-        return cls(prepared_onnx_dir(cache_dir), batch_size=batch_size, threads=threads)
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, PASSAGE_PROMPT)
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, QUERY_PROMPT)
-
-    def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
-        return encode(self._tokenizer, texts, prompt, self.dim,
-                      lambda lengths: _batches(lengths, self._batch_size), self._run)
+    def _batches_of(self, lengths: list[int]) -> list[np.ndarray]:
+        return _batches(lengths, self._batch_size)
 
     def _run(self, batch: list[list[int]]) -> np.ndarray:
         """Mean over real tokens of last_hidden_state, then L2 normalize (rows as given)."""
@@ -128,26 +111,18 @@ class OnnxEmbedder:
         return vectors.astype(np.float32, copy=False)
 
 
+# Named like the fp32 folders' prepared_model_dir / prepared_gemma_dir.
+prepared_onnx_dir = OnnxEmbedder.prepared_dir
+
+
 def _batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
     """Indices of texts sorted by token count, cut into batches of similar lengths.
 
-    Sorting means a batch is padded to its longest text only (the caller puts rows back by
-    index). A batch also ends before a text over MAX_LENGTH_RATIO times its shortest one: int8
-    activations share one range per batch, so a short text batched with long ones would be
-    embedded slightly differently (cosine ~0.998) than alone; within a 2x span it stays > 0.999.
+    A batch ends before a text over MAX_LENGTH_RATIO times its shortest one: int8 activations
+    share one range per batch, so a short text batched with long ones would be embedded
+    slightly differently (cosine ~0.998) than alone; within a 2x span it stays > 0.999.
     """
-    order = np.argsort(np.asarray(lengths), kind="stable")
-    batches: list[np.ndarray] = []
-    start = 0
-    for end in range(1, len(order) + 1):
-        if (
-            end == len(order)
-            or end - start == batch_size
-            or lengths[order[end]] > MAX_LENGTH_RATIO * lengths[order[start]]
-        ):
-            batches.append(order[start:end])
-            start = end
-    return batches
+    return length_sorted_batches(lengths, batch_size, max_length_ratio=MAX_LENGTH_RATIO)
 
 
 def _special_rows(lengths: np.ndarray, width: int) -> np.ndarray:
@@ -158,26 +133,6 @@ def _special_rows(lengths: np.ndarray, width: int) -> np.ndarray:
     """
     starts = np.arange(len(lengths), dtype=np.int64) * width
     return np.concatenate([starts, starts + lengths - 1])
-
-
-def prepared_onnx_dir(cache_dir: Path) -> Path:
-    """The verified int8 folder of the current recipe, or ModelNotPreparedError."""
-    folder = Path(cache_dir) / ONNX_DIR_NAME
-    if not _is_current(folder):
-        raise ModelNotPreparedError(_NOT_PREPARED)
-    return folder
-
-
-def _is_current(folder: Path) -> bool:
-    try:
-        marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return (
-        marker.get("recipe") == RECIPE
-        and (folder / MODEL_FILE).is_file()
-        and (folder / TOKENIZER_FILE).is_file()
-    )
 
 
 # ---------------------------------------------------------------- verification texts
@@ -344,10 +299,6 @@ def check_texts() -> list[dict[str, str]]:
 # ---------------------------------------------------------------- build
 
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def _export_fp32(model_dir: Path, dst: Path) -> None:
     """torch.onnx (TorchScript exporter, opset 17) of the BertModel: ids + mask -> hidden states."""
     import torch
@@ -366,23 +317,8 @@ def _export_fp32(model_dir: Path, dst: Path) -> None:
     )
     encoder = _Encoder(bert).eval()
     input_ids = torch.tensor([[0, 6, 1000, 2000, 3000, 2], [0, 5, 6, 2, PAD_ID, PAD_ID]])
-    attention_mask = (input_ids != PAD_ID).long()
-    axes = {0: "batch", 1: "sequence"}
-    import warnings
-
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            encoder,
-            (input_ids, attention_mask),
-            str(dst),
-            dynamo=False,
-            opset_version=17,
-            input_names=["input_ids", "attention_mask"],
-            output_names=["last_hidden_state"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
-            do_constant_folding=True,
-        )
+    export_fp32(encoder, input_ids, PAD_ID, dst, "last_hidden_state",
+                {0: "batch", 1: "sequence"})
 
 
 def _fuse(src: Path, dst: Path) -> dict[str, int]:
@@ -493,6 +429,18 @@ def _quantize(src: Path, dst: Path) -> None:
         root.setLevel(level)
 
 
+def _to_int8(fp32: Path, work: Path, dst: Path) -> dict[str, Any]:
+    """Fuses `fp32`, isolates the special rows, quantizes into `dst`; the marker's fields."""
+    log("Fusing attention, LayerNorm and GELU (onnxruntime transformer optimizer)...")
+    fused = _fuse(fp32, work / "fused.onnx")
+    fp32.unlink()
+    _isolate_special_rows(work / "fused.onnx", work / "isolated.onnx")
+    (work / "fused.onnx").unlink()
+    log(f"Quantizing to int8 ({_QUANTIZATION})...")
+    _quantize(work / "isolated.onnx", dst)
+    return {"fused_operators": fused}
+
+
 def _verify(folder: Path, model_dir: Path) -> list[dict[str, Any]]:
     """Cosine of every check text against the fp32 sentence-transformers model; raises if low."""
     from assistant.ingest.embedding import SentenceTransformerEmbedder
@@ -501,57 +449,19 @@ def _verify(folder: Path, model_dir: Path) -> list[dict[str, Any]]:
                              check_texts(), MIN_COSINE, MODEL_NAME)
 
 
-def _build_verified(staging: Path, model_dir: Path) -> None:
-    started = time.monotonic()
-    work = staging / "work"
-    work.mkdir()
-    _log(f"Exporting {MODEL_NAME} to ONNX (torch, opset 17)...")
-    _export_fp32(model_dir, work / "fp32.onnx")
-    _log("Fusing attention, LayerNorm and GELU (onnxruntime transformer optimizer)...")
-    fused = _fuse(work / "fp32.onnx", work / "fused.onnx")
-    (work / "fp32.onnx").unlink()
-    _isolate_special_rows(work / "fused.onnx", work / "isolated.onnx")
-    (work / "fused.onnx").unlink()
-    _log(f"Quantizing to int8 ({_QUANTIZATION})...")
-    _quantize(work / "isolated.onnx", staging / MODEL_FILE)
-    shutil.rmtree(work)
-    shutil.copyfile(model_dir / TOKENIZER_FILE, staging / TOKENIZER_FILE)
-    for path in (staging / MODEL_FILE, staging / TOKENIZER_FILE):
-        path.chmod(0o644)
-    _log("Verifying against the fp32 sentence-transformers model...")
-    results = _verify(staging, model_dir)
-    write_build_marker(staging, MARKER, {
-        "model": MODEL_NAME,
-        "encoder": f"onnx-int8:{MODEL_NAME}",
-        "recipe": RECIPE,
-        "quantization": _QUANTIZATION,
-        "fused_operators": fused,
-    }, started=started, tools=("torch", "onnx", "onnxruntime", "tokenizers"),
-       model_dir=model_dir, min_cosine=MIN_COSINE, results=results)
-
-
 def prepare_onnx(cache_dir: Path, *, force: bool = False) -> Path:
     """Build, verify and install the int8 folder once; later calls return it at once."""
     from assistant.ingest.model_prep import prepare_model
 
-    if not force and _is_current(Path(cache_dir) / ONNX_DIR_NAME):
-        return Path(cache_dir) / ONNX_DIR_NAME
-    model_dir = prepare_model(cache_dir)
-    return build_once(cache_dir, ONNX_DIR_NAME, _is_current,
-                      lambda staging: _build_verified(staging, model_dir), force=force)
+    return prepare_int8(OnnxEmbedder, cache_dir, force=force, fp32_dir=prepare_model,
+                        export=_export_fp32, to_int8=_to_int8, verify=_verify,
+                        quantization=_QUANTIZATION,
+                        tools=("torch", "onnx", "onnxruntime", "tokenizers"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=f"Build and verify the int8 onnxruntime {MODEL_NAME} (no network)."
-    )
-    parser.add_argument(
-        "--cache-dir", type=Path, help="Default: ASSISTANT_CACHE_DIR or ~/.cache/housing-assistant."
-    )
-    parser.add_argument("--force", action="store_true", help="Rebuild even if already verified.")
-    args = parser.parse_args(argv)
-    return report_build(lambda: prepare_onnx(args.cache_dir or Settings().cache_dir, force=args.force),
-                        MARKER, MIN_COSINE)
+    return build_main(argv, OnnxEmbedder, prepare_onnx)
+
 
 if __name__ == "__main__":
     sys.exit(main())
