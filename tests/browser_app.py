@@ -9,17 +9,15 @@ the page; and the shared Chromium options.
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
-from conftest import REPO_DIR, SEED_CORPUS, free_port
+from conftest import REPO_DIR, SEED_CORPUS
 from fakes import FixedPolicy, HashingEmbedder
+from loopback import LoopbackServer
 
 from assistant.config import Settings
 from assistant.pipeline import Pipeline
@@ -62,7 +60,7 @@ class App:
 
 
 class AppServer:
-    """`create_app` with the hashing embedder, served by uvicorn in a daemon thread."""
+    """`create_app` with the hashing embedder on loopback; entering gives its App."""
 
     def __init__(self, root: Path) -> None:
         pipeline = Pipeline(Settings(), embedder=HashingEmbedder(), index_dir=root / "index")
@@ -71,26 +69,18 @@ class AppServer:
                             feedback_dir=root / "feedback")
         service = Assistant(settings, pipeline)
         service.policy = FixedPolicy()
-        port = free_port()
-        self.app = App(f"http://127.0.0.1:{port}", root / "feedback")
-        self.server = uvicorn.Server(uvicorn.Config(create_app(settings, service), host="127.0.0.1",
-                                                    port=port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.server = LoopbackServer(create_app(settings, service))
+        self.app = App(self.server.url, root / "feedback")
 
     def __enter__(self) -> App:
         # The chat's votes go where chat_view reads the folder from: the environment.
         self.saved = os.environ.get("ASSISTANT_FEEDBACK_DIR")
         os.environ["ASSISTANT_FEEDBACK_DIR"] = str(self.app.feedback)
-        self.thread.start()
-        deadline = time.monotonic() + 120
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
+        self.server.__enter__()
         return self.app
 
     def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
+        self.server.__exit__(*exc)
         if self.saved is None:
             os.environ.pop("ASSISTANT_FEEDBACK_DIR", None)
         else:

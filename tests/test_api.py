@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from conftest import REPO_DIR, free_port
+from conftest import REPO_DIR
+from loopback import LoopbackServer
 
 from assistant.config import Settings
 from assistant.pipeline import Pipeline
@@ -42,39 +41,12 @@ MARKER = re.compile(r"\[(\d+)\]")
 # --------------------------------------------------------------------------- live servers
 
 
-class LiveServer:
-    """uvicorn serving one app on a free loopback port, in a daemon thread."""
+class LiveServer(LoopbackServer):
+    """One app on loopback. Lifespan "on": a failing start-up (the background load) stops
+    uvicorn and so fails the test, where "auto" would log it and serve on."""
 
     def __init__(self, app) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="on", timeout_graceful_shutdown=5)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name=f"uvicorn-{self.port}",
-                                       daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            assert self.thread.is_alive(), "uvicorn stopped while starting"
-            assert time.monotonic() < deadline, "uvicorn did not start within 30 s"
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
-
-    def wait_ready(self, timeout: float = 180) -> dict:
-        deadline = time.monotonic() + timeout
-        while True:
-            reply = httpx.get(f"{self.url}/api/health", timeout=30)
-            if reply.status_code == 200:
-                return reply.json()
-            assert time.monotonic() < deadline, f"never ready: {reply.status_code} {reply.text}"
-            time.sleep(0.2)
+        super().__init__(app, lifespan="on", timeout_graceful_shutdown=5)
 
 
 @pytest.fixture(scope="module")

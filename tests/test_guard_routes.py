@@ -15,17 +15,17 @@ import logging
 import re
 import select
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from conftest import SEED_CORPUS, free_port
+from conftest import SEED_CORPUS
 from fakes import FixedPolicy, HashingEmbedder
+from loopback import LoopbackServer
 
 from assistant.serve.api_guard import Guard
 from assistant.config import Settings
@@ -71,30 +71,14 @@ def guarded_service(pipeline: Pipeline, tmp: Path, **overrides) -> SlowAssistant
     return service
 
 
-class GuardedServer:
-    """The product's app and uvicorn settings on a free loopback port, in a daemon thread."""
+class GuardedServer(LoopbackServer):
+    """The product's app and uvicorn settings (`server_config`) on loopback."""
 
     def __init__(self, service: Assistant, app=None, **options) -> None:
         self.service = service
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.app = app = app or create_app(service.settings, service)
-        config = server_config(app, service.settings, "127.0.0.1", self.port,
-                               **{"log_level": "warning", "timeout_graceful_shutdown": 3, **options})
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> GuardedServer:
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
+        self.app = app or create_app(service.settings, service)
+        super().__init__(self.app, config=partial(server_config, settings=service.settings),
+                         **{"timeout_graceful_shutdown": 3, **options})
 
     def client(self, **options) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30, **options)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from conftest import SEED_CORPUS, free_port
+from conftest import SEED_CORPUS
 from fakes import FixedPolicy, HashingEmbedder
+from loopback import LoopbackServer
 
 from assistant.config import Settings
 from assistant.serve.insight import ASKS, FEEDBACK, WORDS, InsightLog
@@ -74,29 +74,14 @@ def test_purge_drops_what_is_older_than_the_retention(tmp_path):
     assert [(r.asked, r.thumbs_down) for r in log.report().rows] == [(0, 1)]
 
 
-class _Server:
-    def __init__(self, settings: Settings, pipeline: Pipeline) -> None:
-        service = Assistant(settings, pipeline)
-        service.policy = FixedPolicy(answer=("nl",))  # French questions are refused
-        self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(create_app(settings, service, with_ui=False),
-                                                    host="127.0.0.1", port=self.port,
-                                                    log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> httpx.Client:
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline
-            time.sleep(0.02)
-        self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=30)
-        return self.client
-
-    def __exit__(self, *exc) -> None:
-        self.client.close()
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
+@contextmanager
+def _serving(settings: Settings, pipeline: Pipeline) -> Iterator[httpx.Client]:
+    """A client of the API on loopback; French questions are refused."""
+    service = Assistant(settings, pipeline)
+    service.policy = FixedPolicy(answer=("nl",))
+    with (LoopbackServer(create_app(settings, service, with_ui=False)) as server,
+          httpx.Client(base_url=server.url, timeout=30) as client):
+        yield client
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +94,7 @@ def pipeline(tmp_path_factory) -> Pipeline:
 
 def test_served_answers_are_counted_and_the_officials_page_needs_its_token(tmp_path, pipeline):
     settings = Settings(feedback_dir=tmp_path, insight_token="s3cret", insight_min_group=2)
-    with _Server(settings, pipeline) as client:
+    with _serving(settings, pipeline) as client:
         for question in ("Quand ouvre la piscine de Zwartewater ?",
                          "Où se trouve la piscine couverte à Bruxelles ?",
                          "Wat is een proeftuin?"):
@@ -128,7 +113,7 @@ def test_served_answers_are_counted_and_the_officials_page_needs_its_token(tmp_p
 
 def test_the_officials_page_is_off_without_a_token_and_privacy_speaks_each_language(tmp_path, pipeline):
     settings = Settings(feedback_dir=tmp_path, retention_days=30)
-    with _Server(settings, pipeline) as client:
+    with _serving(settings, pipeline) as client:
         off = client.get("/insight", headers={"Authorization": "Bearer anything"})
         pages = {lang: client.get("/privacy", headers={"Accept-Language": lang}).text
                  for lang in ("nl", "fr", "en")}

@@ -4,15 +4,12 @@ on loopback (uvicorn in a thread), on the regional index with the hashing embedd
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 
 import httpx
 import pytest
-import uvicorn
-from conftest import free_port
+from loopback import LoopbackServer
 from regional import NETCO_QUESTION, LandlordPolicy, regional_pipeline
 
 from assistant.answer.messages import say
@@ -32,19 +29,9 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                  search_rate_limit="1000/minute")
     service = Assistant(pipeline.settings, pipeline)
     service.policy = LandlordPolicy()
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(pipeline.settings, service, with_ui=False),
-                                           host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while not server.started or httpx.get(f"{base}/api/health").status_code != 200:
-        assert thread.is_alive() and time.monotonic() < deadline, "the API never became ready"
-        time.sleep(0.05)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=15)
+    with LoopbackServer(create_app(pipeline.settings, service, with_ui=False)) as server:
+        server.wait_ready()
+        yield server.url
 
 
 def regions(items) -> set[str]:

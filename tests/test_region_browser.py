@@ -11,15 +11,14 @@ import re
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from browser_app import launched_chromium
-import uvicorn
 from conftest import REPO_DIR, free_port
+from loopback import LoopbackServer
 from regional import EU_META, LandlordPolicy, regional_pipeline
 
 from assistant.answer.catalogue import CHAT
@@ -78,19 +77,10 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
                                  search_rate_limit="1000/minute")
     service = Assistant(pipeline.settings, pipeline)
     service.policy = LandlordPolicy()
-    server = uvicorn.Server(uvicorn.Config(create_app(pipeline.settings, service),
-                                           host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
     try:
-        yield {"app": app_url, "portal": portal.url}
+        with LoopbackServer(create_app(pipeline.settings, service), port=port):
+            yield {"app": app_url, "portal": portal.url}
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         portal.httpd.shutdown()
         portal.httpd.server_close()
 

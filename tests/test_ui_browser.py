@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -233,8 +232,8 @@ class ChatServer:
 @pytest.fixture(scope="module")
 def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
     import gradio as gr
-    import uvicorn
     from fastapi import FastAPI, Response
+    from loopback import LoopbackServer
 
     from assistant.answer.catalogue import chat_script
 
@@ -260,19 +259,8 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer
         app.get("/chat.js")(lambda: Response(chat_script(), media_type="text/javascript"))
         app = gr.mount_gradio_app(app, ui.build_demo(service), "/",
                                   server_name="127.0.0.1", server_port=port, **ui.MOUNT_OPTIONS)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                               log_level="warning", lifespan="on"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 60
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "chat server did not start"
-            time.sleep(0.05)
-        try:
-            yield ChatServer(f"http://127.0.0.1:{port}/", root / "feedback")
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
+        with LoopbackServer(app, port=port, lifespan="on") as served:
+            yield ChatServer(f"{served.url}/", root / "feedback")
 
 
 @pytest.fixture(scope="module")

@@ -17,11 +17,10 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import pytest
 from browser_app import launched_chromium
-import uvicorn
 from conftest import REPO_DIR, free_port
+from loopback import LoopbackServer
 
 from assistant.config import Settings
 from assistant.pipeline import Pipeline
@@ -58,32 +57,6 @@ LINK_META = {"title": "Vlierbeekhof in Kessel-Lo", "publisher": "Woonwijzer", "d
 
 
 # --------------------------------------------------------------------------- servers
-
-
-class LiveServer:
-    """uvicorn serving one app on a given loopback port, in a daemon thread."""
-
-    def __init__(self, app, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                                    log_level="warning", timeout_graceful_shutdown=5))
-        self.thread = threading.Thread(target=self.server.run, name=f"uvicorn-{port}", daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        deadline = time.monotonic() + 180
-        while httpx.get(f"{self.url}/api/health", timeout=30).status_code != 200:
-            assert time.monotonic() < deadline, "the model and the index never became ready"
-            time.sleep(0.2)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
 
 
 class Site:
@@ -138,7 +111,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def origins(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """{"app", "portal", "other"}: three loopback origins; only the portal is allowed."""
-    app_port, portal_port, other_port = free_port(), free_port(), free_port()
+    portal_port, other_port = free_port(), free_port()
     portal_url = f"http://127.0.0.1:{portal_port}"
     pipeline = Pipeline(Settings(), index_dir=tmp_path_factory.mktemp("widget-index"))
     pipeline.ingest(corpus, show_progress=False)
@@ -146,10 +119,11 @@ def origins(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
                         feedback_dir=tmp_path_factory.mktemp("widget-feedback"))
     service = Assistant(settings, pipeline)
     app = create_app(settings, service, with_ui=False)
-    with LiveServer(app, app_port) as live, \
+    with LoopbackServer(app, timeout_graceful_shutdown=5) as live, \
             Site(portal_port, live.url, "Woonportaal") as portal, \
             Site(other_port, live.url, "Andere website") as other:
         assert portal.url == portal_url
+        live.wait_ready()  # the real model loads in the background
         yield {"app": live.url, "portal": portal.url, "other": other.url}
 
 

@@ -1,0 +1,63 @@
+"""An ASGI app served by uvicorn in a thread of the test process, on a loopback port.
+
+In-process (not `assistant serve` in a child, as live_server.py does) so that a test can hand
+the app its own service, fakes and settings and look at them, and at uvicorn's loggers, while
+real HTTP goes over the socket.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Self
+
+import httpx
+import uvicorn
+from conftest import free_port
+
+START_SECONDS = 120  # a Gradio app starting on a loaded 2-core machine
+
+
+class LoopbackServer:
+    """uvicorn serving `app` on 127.0.0.1 in a daemon thread while the `with` block runs.
+
+    `port` is for a caller that needs the address before the app exists (a portal page that
+    embeds it, Gradio's `server_port`); `config` builds the uvicorn.Config from the app, host,
+    port and `options` (a partial of the product's `server_config` serves as `assistant serve`
+    does). The config is built here rather than on entry because it sets up uvicorn's loggers,
+    replacing their handlers: a test attaches its own after construction.
+    """
+
+    def __init__(self, app, *, port: int | None = None, config=uvicorn.Config, **options) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(config(app, host="127.0.0.1", port=self.port,
+                                            **{"log_level": "warning", **options}))
+        self.thread = threading.Thread(target=self.server.run, name=f"uvicorn-{self.port}",
+                                       daemon=True)
+
+    def __enter__(self) -> Self:
+        """Returns once uvicorn says `started` (socket bound, lifespan start-up done); a thread
+        that ended instead (port taken, start-up failed) fails at once, not at the deadline."""
+        self.thread.start()
+        deadline = time.monotonic() + START_SECONDS
+        while not self.server.started:
+            assert self.thread.is_alive(), "uvicorn stopped while starting"
+            assert time.monotonic() < deadline, f"uvicorn did not start within {START_SECONDS} s"
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+    def wait_ready(self, timeout: float = 180) -> dict:
+        """Started is not ready: `create_app` loads the model and the index in the background
+        and /api/health says 503 until then. Waits for its 200; its body."""
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = httpx.get(f"{self.url}/api/health", timeout=30)
+            if reply.status_code == 200:
+                return reply.json()
+            assert time.monotonic() < deadline, f"never ready: {reply.status_code} {reply.text}"
+            time.sleep(0.2)
