@@ -18,6 +18,11 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# torch's OpenMP threads sleep rather than spin between operations: a server's other threads
+# (HTTP, Gradio, Chroma) then get the cores. Under 20 clients on 2 cores, 16% less CPU per
+# request; with one core taken by another process, 60% more requests/s (benchmarks/load.py,
+# docs/scaling.md); ingest within 2%. Read when torch loads, so set before it is imported.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def _default_cache() -> Path:
