@@ -42,6 +42,49 @@ def launched_chromium(expect_timeout_ms: int) -> Iterator:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def browser_fixture(expect_timeout_ms: int):
+    """A module's `browser` fixture, `browser = browser_fixture(30_000)`: one Chromium for the
+    module (`launched_chromium`)."""
+    @pytest.fixture(scope="module")
+    def browser():
+        with launched_chromium(expect_timeout_ms) as browser:
+            yield browser
+
+    return browser
+
+
+def open_page(browser, *, timeout_ms: int = 60_000, init_script: str | None = None,
+             console_errors: bool = False, **context_options):
+    """A page in a new context of `browser` (`context_options` as for `new_context`: viewport,
+    locale, color_scheme…), its uncaught script errors in `page.errors` (with
+    `console_errors`, console.error messages too); `init_script` runs before any page script.
+    The caller closes `page.context`."""
+    context = browser.new_context(**context_options)
+    if init_script is not None:
+        context.add_init_script(init_script)
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    page.errors = []
+    if console_errors:
+        page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    return page
+
+
+def page_fixture(**options):
+    """A module's `page` fixture, `page = page_fixture(viewport=…, locale=…)`: a new context
+    and page (`open_page` with `options`) for each test, closed after it."""
+    @pytest.fixture
+    def page(browser):
+        page = open_page(browser, **options)
+        yield page
+        page.context.close()
+
+    return page
+
+
 ARTIFACTS = REPO_DIR / "test-artefacts"  # git-ignored
 # npm axe-core 4.14.1 (MPL-2.0, tests/vendor/axe-core/LICENSE): no CDN at run time.
 AXE_VERSION = "4.14.1"
@@ -85,6 +128,17 @@ class AppServer:
             os.environ.pop("ASSISTANT_FEEDBACK_DIR", None)
         else:
             os.environ["ASSISTANT_FEEDBACK_DIR"] = self.saved
+
+
+def app_fixture(name: str):
+    """A module's `app` fixture, `app = app_fixture("a11y")`: the App of an `AppServer` in a
+    temporary folder named after `name`, for the module."""
+    @pytest.fixture(scope="module")
+    def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+        with AppServer(tmp_path_factory.mktemp(name)) as served:
+            yield served
+
+    return app
 
 
 def axe_violations(page, context: str | None = None) -> list[dict]:

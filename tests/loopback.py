@@ -1,4 +1,5 @@
-"""An ASGI app served by uvicorn in a thread of the test process, on a loopback port.
+"""An ASGI app served by uvicorn in a thread of the test process, on a loopback port; and a
+static page on a loopback origin of its own (a portal that embeds the widget, a framing site).
 
 In-process (not `assistant serve` in a child, as live_server.py does) so that a test can hand
 the app its own service, fakes and settings and look at them, and at uvicorn's loggers, while
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
 
 import httpx
@@ -51,13 +54,55 @@ class LoopbackServer:
         self.server.should_exit = True
         self.thread.join(timeout=15)
 
-    def wait_ready(self, timeout: float = 180) -> dict:
+    def wait_ready(self, timeout: float = 180, *, request_timeout: float = 30,
+                   interval: float = 0.2, retry_errors: bool = False) -> dict:
         """Started is not ready: `create_app` loads the model and the index in the background
-        and /api/health says 503 until then. Waits for its 200; its body."""
+        and /api/health says 503 until then. Waits for its 200; its body. With `retry_errors`
+        a request that fails outright (a connection that a server at its cap closes at once)
+        is tried again too, until the deadline."""
         deadline = time.monotonic() + timeout
         while True:
-            reply = httpx.get(f"{self.url}/api/health", timeout=30)
-            if reply.status_code == 200:
-                return reply.json()
-            assert time.monotonic() < deadline, f"never ready: {reply.status_code} {reply.text}"
-            time.sleep(0.2)
+            try:
+                reply = httpx.get(f"{self.url}/api/health", timeout=request_timeout)
+            except httpx.HTTPError as error:
+                if not retry_errors:
+                    raise
+                said = repr(error)
+            else:
+                if reply.status_code == 200:
+                    return reply.json()
+                said = f"{reply.status_code} {reply.text}"
+            assert time.monotonic() < deadline, f"never ready: {said}"
+            time.sleep(interval)
+
+
+class PageSite:
+    """A site on its own loopback origin (`port`, or a free one) while the `with` block runs:
+    every GET gets the HTML `page`, or `page(path)` for the request's path and query."""
+
+    def __init__(self, page: bytes | Callable[[str], bytes], port: int | None = None) -> None:
+        render = page if callable(page) else (lambda path: page)
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                body = render(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port or free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

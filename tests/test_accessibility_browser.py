@@ -8,11 +8,9 @@ the answers real extractive ones. Screenshots go to test-artefacts/ (git-ignored
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from browser_app import (ARTIFACTS, NETCO_FR, PRESSURE_EN, PROEFTUIN_NL, App, AppServer,
-                         axe_violations, describe, launched_chromium)
+from browser_app import (ARTIFACTS, NETCO_FR, PRESSURE_EN, PROEFTUIN_NL, App, app_fixture,
+                         axe_violations, browser_fixture, describe, open_page)
 
 from assistant.serve import chat_view as view
 from assistant.answer.catalogue import ANSWER, WIDGET
@@ -26,26 +24,13 @@ SIZES = {"1280": ({"width": 1280, "height": 900}, 1), "390": ({"width": 390, "he
          "320": ({"width": 320, "height": 640}, 2), "zoom200": ({"width": 640, "height": 450}, 2)}
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    with AppServer(tmp_path_factory.mktemp("a11y")) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launched_chromium(60_000) as browser:
-        yield browser
+app = app_fixture("a11y")
+browser = browser_fixture(60_000)
 
 
 def new_page(browser, size: str = "1280", **options):
     viewport, scale = SIZES[size]
-    context = browser.new_context(viewport=viewport, device_scale_factor=scale, **options)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    return page
+    return open_page(browser, viewport=viewport, device_scale_factor=scale, **options)
 
 
 def assert_no_violations(page, where: str) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from browser_app import NETCO_FR, launched_chromium
+from browser_app import NETCO_FR, browser_fixture
 from conftest import SEED_CORPUS
 from fakes import HashingEmbedder
 from test_guard_routes import GuardedServer, assert_error_shape, guarded_service
@@ -59,10 +59,7 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Limited]:
             yield Limited(server, searches)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with launched_chromium(60_000) as browser:
-        yield browser
+browser = browser_fixture(60_000)
 
 
 def test_a_question_over_budget_gets_the_limit_message_in_the_chat(browser, limited: Limited) -> None:

@@ -8,15 +8,14 @@ script injected into the page is refused and another site cannot frame the chat.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from browser_app import launched_chromium
-from conftest import SEED_CORPUS, free_port
+from browser_app import browser_fixture, page_fixture
+from conftest import SEED_CORPUS
 from fakes import HashingEmbedder
+from loopback import PageSite
 from test_guard_routes import GuardedServer, guarded_service
 
 from assistant.serve import chat_view as view
@@ -34,32 +33,6 @@ document.addEventListener('securitypolicyviolation', e => window.__violations.pu
 """
 
 
-class FramingSite:
-    """A page on another loopback origin that puts the chat in an iframe."""
-
-    def __init__(self, chat_url: str) -> None:
-        page = f'<!doctype html><title>Framer</title><iframe src="{chat_url}/"></iframe>'.encode()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(page)))
-                self.end_headers()
-                self.wfile.write(page)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture(scope="module")
 def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GuardedServer]:
     root = tmp_path_factory.mktemp("csp")
@@ -72,23 +45,10 @@ def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GuardedServer]:
             yield server
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with launched_chromium(60_000) as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    context.add_init_script(RECORD_VIOLATIONS)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.console_errors = []
-    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
-    yield page
-    context.close()
+browser = browser_fixture(60_000)
+# page.errors: console errors and uncaught script errors.
+page = page_fixture(viewport={"width": 1280, "height": 900}, locale="en-US",
+                    init_script=RECORD_VIOLATIONS, console_errors=True)
 
 
 def violations(page) -> list[str]:
@@ -123,8 +83,8 @@ def test_the_chat_answers_under_the_csp_without_violations(page, chat: GuardedSe
     page.locator("#feedback-up, #chat button[aria-label='Like']").last.click()
     expect(page.locator("#status")).to_contain_text(view.labels("fr")["thanks"])
     assert violations(page) == []
-    assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors
-    assert page.console_errors == []
+    assert not [e for e in page.errors if "Content Security Policy" in e], page.errors
+    assert page.errors == []
     assert_script_injection_is_refused(page)
 
 
@@ -138,16 +98,15 @@ def test_the_widget_answers_under_the_csp(page, chat: GuardedServer) -> None:
     bubble = page.locator(".msg.bot").last
     expect(bubble).to_have_attribute("aria-busy", "false")
     expect(bubble.locator(".text")).to_contain_text("[1]")
-    assert violations(page) == [] and page.console_errors == [], page.console_errors
+    assert violations(page) == [] and page.errors == [], page.errors
     assert_script_injection_is_refused(page)
 
 
 def test_another_site_cannot_frame_the_chat(page, chat: GuardedServer) -> None:
-    site = FramingSite(chat.url)
-    try:
+    # A page on another loopback origin that puts the chat in an iframe.
+    framer = f'<!doctype html><title>Framer</title><iframe src="{chat.url}/"></iframe>'.encode()
+    with PageSite(framer) as site:
         with page.expect_event("console", lambda m: "frame-ancestors" in m.text):
             page.goto(site.url)
         frame = page.frame_locator("iframe")
         assert frame.locator("#question").count() == 0
-    finally:
-        site.close()

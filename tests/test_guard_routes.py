@@ -671,15 +671,8 @@ def test_connections_beyond_the_cap_are_closed_at_once(pipeline: Pipeline, gradi
         assert 38 <= len(closed) <= 42, len(closed)  # the cap, give or take our own probes
         for sock in socks:
             sock.close()
-        deadline = time.monotonic() + 10
-        while True:  # once they are gone, the server answers again
-            try:
-                if httpx.get(f"{server.url}/api/health", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "health never recovered"
-            time.sleep(0.1)
+        # Once they are gone, the server answers again.
+        server.wait_ready(10, request_timeout=5, interval=0.1, retry_errors=True)
 
 
 # --------------------------------------------------------------------------- logs

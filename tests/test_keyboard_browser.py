@@ -8,10 +8,10 @@ The product's app with the hashing embedder (tests/browser_app.py).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
-from browser_app import (ARTIFACTS, NETCO_FR, PROEFTUIN_NL, App, AppServer, launched_chromium)
+from browser_app import (ARTIFACTS, NETCO_FR, PROEFTUIN_NL, App, app_fixture, browser_fixture,
+                         open_page)
 
 from assistant.serve import chat_view as view
 from assistant.answer.catalogue import ANSWER, WIDGET
@@ -45,30 +45,18 @@ FOCUS = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    with AppServer(tmp_path_factory.mktemp("keyboard")) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launched_chromium(60_000) as browser:
-        yield browser
+app = app_fixture("keyboard")
+browser = browser_fixture(60_000)
 
 
 @pytest.fixture(params=["light", "dark"])
 def page(request, browser, app: App):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB",
-                                  color_scheme=request.param)
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app.url)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
+    page = open_page(browser, viewport={"width": 1280, "height": 900}, locale="en-GB",
+                     color_scheme=request.param)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app.url)
     page.scheme = request.param
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
     yield page
-    context.close()
+    page.context.close()
 
 
 def focused(page) -> dict:

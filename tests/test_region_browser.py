@@ -10,15 +10,14 @@ from __future__ import annotations
 import re
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from functools import partial
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser_app import launched_chromium
+from browser_app import browser_fixture, page_fixture
 from conftest import REPO_DIR, free_port
-from loopback import LoopbackServer
+from loopback import LoopbackServer, PageSite
 from regional import EU_META, LandlordPolicy, regional_pipeline
 
 from assistant.answer.catalogue import CHAT
@@ -40,67 +39,32 @@ NETHERLANDS_TITLES = {"Verslag buitenlandse dienstreis", "Toekomstbestendige soc
                       EU_META["title"]}
 
 
-class Portal:
-    """A portal on its own loopback origin: `/?region=x&lang=y` embeds the widget with them."""
-
-    def __init__(self, app_url: str) -> None:
-        self.url = f"http://127.0.0.1:{free_port()}"
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                query = parse_qs(urlsplit(self.path).query)
-                region, lang = query.get("region", [""])[0], query.get("lang", ["nl"])[0]
-                page = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-                        f"<title>Portaal</title></head><body><h1>Portaal</h1>"
-                        f'<script src="{app_url}/widget.js" data-lang="{lang}" '
-                        f'data-region="{region}" async></script></body></html>').encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(page)))
-                self.end_headers()
-                self.wfile.write(page)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", int(self.url.rsplit(":", 1)[1])), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+def portal_page(app_url: str, path: str) -> bytes:
+    """The portal's page: `/?region=x&lang=y` embeds the widget with them."""
+    query = parse_qs(urlsplit(path).query)
+    region, lang = query.get("region", [""])[0], query.get("lang", ["nl"])[0]
+    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+            f"<title>Portaal</title></head><body><h1>Portaal</h1>"
+            f'<script src="{app_url}/widget.js" data-lang="{lang}" '
+            f'data-region="{region}" async></script></body></html>').encode()
 
 
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     port = free_port()
     app_url = f"http://127.0.0.1:{port}"
-    portal = Portal(app_url)
-    pipeline = regional_pipeline(tmp_path_factory.mktemp("region-browser"),
-                                 allowed_origins=[portal.url], rate_limit="1000/minute",
-                                 search_rate_limit="1000/minute")
-    service = Assistant(pipeline.settings, pipeline)
-    service.policy = LandlordPolicy()
-    try:
+    with PageSite(partial(portal_page, app_url)) as portal:  # on its own loopback origin
+        pipeline = regional_pipeline(tmp_path_factory.mktemp("region-browser"),
+                                     allowed_origins=[portal.url], rate_limit="1000/minute",
+                                     search_rate_limit="1000/minute")
+        service = Assistant(pipeline.settings, pipeline)
+        service.policy = LandlordPolicy()
         with LoopbackServer(create_app(pipeline.settings, service), port=port):
             yield {"app": app_url, "portal": portal.url}
-    finally:
-        portal.httpd.shutdown()
-        portal.httpd.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with launched_chromium(30_000) as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-BE")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.errors = errors
-    yield page
-    context.close()
+browser = browser_fixture(30_000)
+page = page_fixture(viewport={"width": 1280, "height": 900}, locale="nl-BE")
 
 
 def shot(page, name: str) -> None:

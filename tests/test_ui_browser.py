@@ -35,9 +35,6 @@ HOSTILE_TEXT = (
 HOSTILE_META = {"title": 'Woonfonds <b onmouseover="window.__xss=5">Zeeland</b>',
                 "publisher": "<script>window.__xss=6</script>", "language": "nl",
                 "url": "javascript:window.__xss=7"}
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 NETCO_QUESTION = "Quelles villes néerlandaises ont participé à NETCO ?"
 NETCO_TITLE = "NETCO: Opkomende Europese modellen voor “collaborative housing”"
 XSS_QUESTION = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
@@ -265,12 +262,12 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer
 
 @pytest.fixture(scope="module")
 def browser_page(chat_server: ChatServer):
-    from playwright.sync_api import sync_playwright
+    from browser_app import launched_chromium
 
     ARTEFACTS.mkdir(exist_ok=True)
     requests: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    # (expect's timeout: unused here, the tests wait with the page's default timeout)
+    with launched_chromium(60_000) as browser:
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
         context.on("request", lambda request: requests.append(request.url))
         page = context.new_page()
@@ -281,7 +278,6 @@ def browser_page(chat_server: ChatServer):
             yield page, requests
         finally:
             context.close()
-            browser.close()
 
 
 def assert_loopback_only(requests: list[str]) -> None:

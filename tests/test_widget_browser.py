@@ -11,16 +11,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from browser_app import launched_chromium
+from browser_app import browser_fixture, page_fixture
 from conftest import REPO_DIR, free_port
-from loopback import LoopbackServer
+from loopback import LoopbackServer, PageSite
 
 from assistant.config import Settings
 from assistant.pipeline import Pipeline
@@ -59,40 +57,15 @@ LINK_META = {"title": "Vlierbeekhof in Kessel-Lo", "publisher": "Woonwijzer", "d
 # --------------------------------------------------------------------------- servers
 
 
-class Site:
-    """A tiny static site on its own loopback origin that embeds the widget."""
-
-    def __init__(self, port: int, app_url: str, title: str) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        page = f"""<!doctype html>
+def site_page(app_url: str, title: str) -> bytes:
+    """A tiny static site's page that embeds the widget (served on its own loopback origin)."""
+    return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{{font-family:serif;margin:24px}} button{{background:hotpink}} *{{letter-spacing:3px}}</style>
 </head><body><h1>{title}</h1><p>Welkom op het portaal. <a href="#info">Meer info</a></p>
 <script src="{app_url}/widget.js" data-lang="nl" async></script>
 </body></html>""".encode()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(page)))
-                self.end_headers()
-                self.wfile.write(page)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> Site:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -120,29 +93,15 @@ def origins(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     service = Assistant(settings, pipeline)
     app = create_app(settings, service, with_ui=False)
     with LoopbackServer(app, timeout_graceful_shutdown=5) as live, \
-            Site(portal_port, live.url, "Woonportaal") as portal, \
-            Site(other_port, live.url, "Andere website") as other:
+            PageSite(site_page(live.url, "Woonportaal"), portal_port) as portal, \
+            PageSite(site_page(live.url, "Andere website"), other_port) as other:
         assert portal.url == portal_url
         live.wait_ready()  # the real model loads in the background
         yield {"app": live.url, "portal": portal.url, "other": other.url}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with launched_chromium(30_000) as browser:  # a loaded 2-core CI machine is slow; 5 s flaked
-        yield browser
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="nl-BE")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.errors = errors
-    yield page
-    context.close()
+browser = browser_fixture(30_000)  # a loaded 2-core CI machine is slow; 5 s flaked
+page = page_fixture(viewport={"width": 1024, "height": 768}, locale="nl-BE")
 
 
 # --------------------------------------------------------------------------- helpers
