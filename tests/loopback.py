@@ -1,5 +1,6 @@
 """An ASGI app served by uvicorn in a thread of the test process, on a loopback port; and a
-static page on a loopback origin of its own (a portal that embeds the widget, a framing site).
+static page on a loopback origin of its own (a portal that embeds the widget, a framing site);
+and the parser of the server-sent events the API streams.
 
 In-process (not `assistant serve` in a child, as live_server.py does) so that a test can hand
 the app its own service, fakes and settings and look at them, and at uvicorn's loggers, while
@@ -106,3 +107,25 @@ class PageSite:
     def __exit__(self, *exc) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def sse_events(reply: httpx.Response) -> list[tuple[str, str]]:
+    """(event, data) pairs of a text/event-stream, parsed line by line as it arrives."""
+    events, name, data = [], "message", []
+    for line in reply.iter_lines():
+        if not line:
+            if data:
+                events.append((name, "\n".join(data)))
+            name, data = "message", []
+        elif line.startswith(":"):
+            continue
+        else:
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if field == "event":
+                name = value
+            elif field == "data":
+                data.append(value)
+    if data:
+        events.append((name, "\n".join(data)))
+    return events

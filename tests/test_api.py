@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import REPO_DIR
-from loopback import LoopbackServer
+from loopback import LoopbackServer, sse_events
 
 from assistant.config import Settings
 from assistant.pipeline import Pipeline
@@ -105,28 +105,6 @@ def assert_error(reply: httpx.Response, status: int) -> str:
     assert isinstance(message, str) and message.strip()
     assert "Traceback" not in reply.text and 'File "' not in reply.text
     return message
-
-
-def sse_events(reply: httpx.Response) -> list[tuple[str, str]]:
-    """(event, data) pairs of a text/event-stream, parsed line by line as it arrives."""
-    events, name, data = [], "message", []
-    for line in reply.iter_lines():
-        if not line:
-            if data:
-                events.append((name, "\n".join(data)))
-            name, data = "message", []
-        elif line.startswith(":"):
-            continue
-        else:
-            field, _, value = line.partition(":")
-            value = value[1:] if value.startswith(" ") else value
-            if field == "event":
-                name = value
-            elif field == "data":
-                data.append(value)
-    if data:
-        events.append((name, "\n".join(data)))
-    return events
 
 
 # --------------------------------------------------------------------------- shapes

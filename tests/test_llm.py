@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from fakes import FixedPolicy, HashingEmbedder
+from loopback import sse_events
 
 from assistant.config import Settings
 from assistant.answer.llm import CheckedReply, LLMAnswerer, best_quote
@@ -327,12 +328,7 @@ def test_api_stream_sends_only_the_verified_text(index, fake_llm) -> None:
     with TestClient(create_app(service.settings, service, with_ui=False)) as client, \
             client.stream("POST", "/api/ask/stream", json={"question": QUESTION}) as reply:
         assert reply.status_code == 200
-        events, name = [], None
-        for line in reply.iter_lines():
-            if line.startswith("event:"):
-                name = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                events.append((name, json.loads(line.split(":", 1)[1])))
+        events = [(name, json.loads(data)) for name, data in sse_events(reply)]
     names = [n for n, _ in events]
     # The checked sentence alone is streamed; it is the final text, so no `answer` replaces it.
     assert names == ["delta", "citations", "done"], names
@@ -376,8 +372,7 @@ def test_v1_stream_ends_with_the_final_texts_rest(tmp_path, fake_llm) -> None:
             client.stream("POST", "/v1/chat/completions",
                           json={"model": "m", "stream": True,
                                 "messages": [{"role": "user", "content": QUESTION}]}) as reply:
-        chunks = [json.loads(line[5:]) for line in reply.iter_lines()
-                  if line.startswith("data:") and line != "data: [DONE]"]
+        chunks = [json.loads(data) for _, data in sse_events(reply) if data != "[DONE]"]
     text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
     assert text == "Amsterdam en Eindhoven namen deel [1].\n\n" + say("dated", "nl", years="2014")
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop" and chunks[-1]["citations"]

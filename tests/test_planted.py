@@ -18,6 +18,7 @@ from unittest import mock
 import pytest
 from fakes import FixedPolicy, HashingEmbedder
 from fastapi.testclient import TestClient
+from loopback import sse_events
 
 from assistant.ingest.chunking import sentence_spans
 from assistant.config import Settings
@@ -262,13 +263,7 @@ def streamed_events(service: Assistant, question: str) -> list[tuple[str, dict |
     with TestClient(create_app(service.settings, service, with_ui=False)) as client, \
             client.stream("POST", "/api/ask/stream", json={"question": question}) as reply:
         assert reply.status_code == 200
-        events, name = [], None
-        for line in reply.iter_lines():
-            if line.startswith("event:"):
-                name = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                events.append((name, json.loads(line.split(":", 1)[1])))
-    return events
+        return [(name, json.loads(data)) for name, data in sse_events(reply)]
 
 
 def event_texts(events: list[tuple[str, dict | list]]) -> list[str]:
