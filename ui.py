@@ -217,13 +217,10 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
 
         def answer(text, history, session_records, current_language, chosen_language, area,
                    props_sent, request: gr.Request):
-            # Over the ask budget the guard's mark stands for the answer (chat_routes.OVER_BUDGET).
-            limited = view.over_budget(request.headers, text, history, session_records,
-                                       current_language, chosen_language)
             first = True
-            for reply in [limited] if limited else view.respond(
-                    service, text, history, session_records, current_language, chosen_language,
-                    view.region_filter(area)):
+            for reply in view.respond(service, text, history, session_records, current_language,
+                                      chosen_language, view.region_filter(area),
+                                      view.over_budget_seconds(request.headers)):
                 # The first reply hides the previous answer's buttons and clears the question.
                 updates = render(reply, first, props_sent)
                 props_sent, first = updates[sent], False

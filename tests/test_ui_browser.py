@@ -22,6 +22,7 @@ from conftest import REPO_DIR, SEED_CORPUS, free_port
 from assistant.serve import chat_view as view
 from assistant.config import Settings
 from assistant.errors import InputError
+from assistant.answer.catalogue import API, words
 from assistant.answer.messages import say
 from assistant.types import Answer, Citation, DocumentMeta, Passage, Turn
 
@@ -148,6 +149,16 @@ def test_respond_sends_pieces_that_arrive_at_once_with_the_final_reply() -> None
     replies = list(view.respond(FakeService(), "Quelles villes ?", [], {}, None))
     assert [r.final for r in replies] == [False, True]
     assert replies[-1].history[-1]["role"] == "assistant"
+
+
+def test_a_question_over_budget_gets_the_limit_sentence_without_asking_the_service() -> None:
+    service = FakeService()
+    replies = list(view.respond(service, "Quelles villes ?", [], {}, None, over_budget=12))
+    final = replies[-1]
+    assert service.calls == [] and final.final and final.language == "fr"
+    assert final.history[-1]["content"] == view.escape_text(
+        words(API, "fr")["rate_limited"].format(seconds=12))
+    assert final.records[1]["kind"] == "message"  # never follow-up context
 
 
 def test_respond_streams_then_shows_sources_and_remembers_the_answer() -> None:

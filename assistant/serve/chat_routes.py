@@ -8,7 +8,7 @@ name one of the chat's events with its number of inputs; the guard then charges 
 budget for the client: answers share the API's ask budget, votes the API's feedback budget.
 
 A question over the ask budget still reaches the chat, marked `OVER_BUDGET`: its handler
-answers it at once with the API's 429 sentence, without searching (chat_view.over_budget).
+answers it at once with the API's 429 sentence, without searching (chat_view.respond).
 Refusing the join instead leaves the asker with Gradio 6's own reaction: every output of
 the event badged "Error" in English, the conversation hidden under one, "Error" announced;
 chat.js could only replace that by patching `fetch` and undoing Gradio's status display.

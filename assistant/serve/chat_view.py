@@ -25,7 +25,7 @@ from assistant.answer.catalogue import API, CHAT, DEFAULT_LANGUAGE, LANGUAGES, w
 from assistant.answer.citations import marked_segments
 from assistant.answer.sources import group_sources, source_numbers
 from assistant.config import Settings
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, RateLimitedError
 from assistant.search.language import detect_language
 from assistant.search.regions import REGIONS
 from assistant.serve.chat_routes import OVER_BUDGET
@@ -347,11 +347,15 @@ def exchange_record(answer: Answer | None, language: str, question: str) -> dict
 
 def respond(service: Service, question: str | None, history: Sequence[Any] | None,
             records: Mapping[int, dict] | None, previous_language: str | None,
-            chosen: str | None = None, region: str | None = None) -> Iterator[Reply]:
+            chosen: str | None = None, region: str | None = None,
+            over_budget: int | None = None) -> Iterator[Reply]:
     """Ask `service` and yield the chat as it grows; errors become a message, never a trace.
 
     `chosen`: the language picked with the switch; it beats the question's own. `region`:
-    the region picked (regions.REGIONS), or None for all."""
+    the region picked (regions.REGIONS), or None for all. `over_budget`: the seconds the
+    guard gave a question over the ask budget (`over_budget_seconds`); it is answered with
+    the API's 429 sentence in the chat's language, without asking `service`, and like any
+    refused input it is no answer (`exchange_record`), so never follow-up context."""
     question = question or ""
     history = [dict(m) if isinstance(m, Mapping) else m for m in (history or [])]
     records = dict(records or {})
@@ -366,6 +370,9 @@ def respond(service: Service, question: str | None, history: Sequence[Any] | Non
     answer: Answer | None = None
     text = ""
     try:
+        if over_budget is not None:
+            raise RateLimitedError(words(API, language)["rate_limited"].format(seconds=over_budget),
+                                   over_budget)
         # Without words the question has no language of its own: answer in the one shown.
         hint = chosen or (None if has_words(question) else language)
         shown_at = time.monotonic()
@@ -394,26 +401,11 @@ def respond(service: Service, question: str | None, history: Sequence[Any] | Non
                 answer=answer)
 
 
-def over_budget(headers: Mapping[str, str], question: str | None, history: Sequence[Any] | None,
-                records: Mapping[int, dict] | None, previous_language: str | None,
-                chosen: str | None = None) -> Reply | None:
-    """The chat's reply to a question the guard let through over the asker's ask budget
-    (marked chat_routes.OVER_BUDGET), or None for any other: the API's 429 sentence in the
-    chat's language, with the guard's seconds, and no search. Like an input error, it is no
-    answer (`exchange_record`): the question never becomes follow-up context."""
+def over_budget_seconds(headers: Mapping[str, str]) -> int | None:
+    """The seconds the guard marked a question over the asker's ask budget with
+    (chat_routes.OVER_BUDGET); None for any other question."""
     seconds = headers.get(OVER_BUDGET, "")
-    if not seconds.isdigit():
-        return None
-    question = question or ""
-    history = [dict(m) if isinstance(m, Mapping) else m for m in (history or [])]
-    records = dict(records or {})
-    language = (chosen if chosen in LANGUAGES else None) or ui_language(question, previous_language)
-    if question.strip():
-        history.append({"role": "user", "content": echo_question(question)})
-    message = words(API, language)["rate_limited"].format(seconds=int(seconds))
-    history.append({"role": "assistant", "content": escape_text(message)})
-    records[len(history) - 1] = exchange_record(None, language, question)
-    return Reply(history, language, records, final=True)
+    return int(seconds) if seconds.isdigit() else None
 
 
 # --------------------------------------------------------------------------- feedback
