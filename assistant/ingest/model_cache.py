@@ -8,13 +8,19 @@ renamed into place, so a reader never sees a half-built model.
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from filelock import FileLock
+
+from assistant.config import Settings
+from assistant.errors import ModelNotPreparedError
 
 
 def build_once(cache_dir: Path, name: str, is_ready: Callable[[Path], bool],
@@ -48,3 +54,22 @@ def build_once(cache_dir: Path, name: str, is_ready: Callable[[Path], bool],
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def prepared_from_command_line(argv: Sequence[str] | None, description: str,
+                               prepare: Callable[..., Path],
+                               marker: str) -> tuple[Path, dict] | None:
+    """A model builder's `python -m` (`--cache-dir`, `--force`): the built folder and its
+    marker file read, or None once the error is printed (exit status 1)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--cache-dir", type=Path, help="Default: ASSISTANT_CACHE_DIR or ~/.cache/housing-assistant."
+    )
+    parser.add_argument("--force", action="store_true", help="Rebuild even if already verified.")
+    args = parser.parse_args(argv)
+    try:
+        folder = prepare(args.cache_dir or Settings().cache_dir, force=args.force)
+    except ModelNotPreparedError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None
+    return folder, json.loads((folder / marker).read_text(encoding="utf-8"))

