@@ -69,6 +69,24 @@ class Settings(BaseSettings):
         description="Most bytes one corpus document may decompress to: a DOCX (all its parts; "
                     "it is parsed in memory, ~25x this at worst) or one .jsonl.gz record. "
                     "Larger ones are skipped with a reason (zip and gzip bombs).")
+    max_file_bytes: int = Field(
+        64 * 2**20, ge=2**20,
+        description="Largest corpus file read (size on disk), but for JSONL exports, which are "
+                    "read a record at a time (each within max_decompressed_bytes). Larger "
+                    "files are skipped unread, with a reason.")
+    max_document_chars: int = Field(
+        4_000_000, ge=10_000,
+        description="Most characters of text one document (a file, or a JSONL record) may "
+                    "hold: ~6,700 passages of 600 characters, hours of embedding on a CPU. "
+                    "Longer ones are skipped with a reason.")
+    max_parse_seconds: float = Field(
+        60, gt=0,
+        description="Seconds one file may take to read (its text extracted, in a worker "
+                    "process); past them the worker is stopped and the file skipped.")
+    max_parse_memory_bytes: int = Field(
+        1024 * 2**20, ge=64 * 2**20,
+        description="Memory the worker that reads one file may take beyond its own modules; "
+                    "a file that needs more is skipped with a reason.")
 
     # --- store
     chroma_mode: Literal["embedded", "server"] = Field(

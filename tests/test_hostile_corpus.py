@@ -93,7 +93,7 @@ def build_good(corpus: Path) -> set[str]:
     (corpus / "linked-meta.txt.meta.json").symlink_to(corpus.parent / "outside" / "meta.json")
     return {"nl", "fr", "en", "sub/guide", "sub/rules", "sub/deeper/Coöperatie wonen",
             "export/a", "export/b", "export2/c", "sidecar", "linked-meta", "surrogates/ok",
-            "ids/a\u2028b"}
+            "ids/a\u2028b", "utf16", "latin1"}
 
 
 def build_bad(corpus: Path, outside: Path) -> dict[str, str]:
@@ -135,6 +135,7 @@ def build_bad(corpus: Path, outside: Path) -> dict[str, str]:
     # Binary content under a text extension.
     (corpus / "pdf-as.txt").write_bytes(_pdf_bytes(EN, "Saved as text"))
     (corpus / "nul.md").write_bytes(b"# Titel\n\0\0\0" + NL.encode())
+    # Text in other common encodings is read (below, in good): UTF-16, Latin-1.
     (corpus / "utf16.txt").write_bytes(EN.encode("utf-16"))
     # The ones that held before.
     (corpus / "corrupt.pdf").write_bytes(b"%PDF-1.4\n" + random.Random(0).randbytes(3000))
@@ -162,10 +163,8 @@ def build_bad(corpus: Path, outside: Path) -> dict[str, str]:
         "newlines.jsonl.gz": "more than 100x its size on disk (a gzip bomb)",
         "pdf-as.txt": "holds a PDF document, not text",
         "nul.md": "binary content (NUL bytes)",
-        "utf16.txt": "binary content (NUL bytes)",
         "corrupt.pdf": "not a readable PDF",
         "empty.txt": "empty file",
-        "latin1.txt": "not valid UTF-8",
         "notes.xyz": "unsupported file type .xyz",
         "nl.txt": "duplicate doc_id nl",
     }

@@ -4,7 +4,12 @@ A run compares each document's content hash with the live manifest; only new or 
 documents are chunked and embedded. Changes go into a new generation (a copy of the live
 one, or an empty one when the model or chunking differ), which is verified, given its saved
 lexical index, and then published atomically: a crash at any moment leaves the previous
-generation live.
+generation live, and the next run removes what the crashed one left.
+
+A file or record that fails to load (unreadable, over a limit, bad JSON) keeps its last
+good version: the documents the live index holds from it stay, and its Skipped reason says
+so. Only a file that is gone (or that no longer yields a document the index holds) has its
+documents removed. A rebuild starts empty, so it keeps nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,7 +26,9 @@ from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from assistant.ingest.chunking import ChunkingParams, chunk_document, embedding_texts
-from assistant.ingest.documents import DEFAULT_MAX_DECOMPRESSED_BYTES, count_documents, iter_corpus
+from assistant.config import Settings
+from assistant.ingest.documents import (DEFAULT_MAX_DECOMPRESSED_BYTES, ReadLimits, count_documents,
+                                        iter_corpus)
 from assistant.ingest.embedding import Embedder
 from assistant.errors import IndexLockedError, StoreUnavailableError
 from assistant.search.lexical import SAVED_NAME, LexicalIndex
@@ -44,6 +51,8 @@ class IngestReport:
     seconds: float
     generation: str
     rebuilt: bool
+    kept_documents: int = 0  # of files that failed: their last good version stays
+
 
     @property
     def passages_per_second(self) -> float:
@@ -147,12 +156,18 @@ def ingest(
     batch_size: int = 64,
     show_progress: bool = True,
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
+    limits: ReadLimits | None = None,
 ) -> IngestReport:
+    """`limits` bound what each file may cost to read; without them, the ASSISTANT_MAX_*
+    settings of the environment, with `max_decompressed_bytes`."""
+    if limits is None:
+        limits = replace(ReadLimits.from_settings(Settings()),
+                         max_decompressed_bytes=max_decompressed_bytes)
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with FileLock(str(lock_path), timeout=0):
             return _ingest_locked(corpus_dir, location, embedder, params, rebuild,
-                                  batch_size, show_progress, max_decompressed_bytes)
+                                  batch_size, show_progress, limits)
     except Timeout:
         raise IndexLockedError(
             "Another ingest is writing this index; wait for it to finish and try again."
@@ -160,23 +175,24 @@ def ingest(
 
 
 def _ingest_locked(corpus_dir, location, embedder, params, rebuild, batch_size, show_progress,
-                   cap):
+                   limits: ReadLimits):
     started = time.perf_counter()
     live = location.current()
+    # What a crashed (killed) run left: each would otherwise stay, a full copy each.
+    location.discard_others(keep=live[0] if live is not None else "")
     signature = index_signature(embedder, params)
     rebuild = rebuild or live is None or {k: live[1].get(k) for k in signature} != signature
-    total = count_documents(corpus_dir, cap) if show_progress else None
+    total = count_documents(corpus_dir, limits.max_decompressed_bytes) if show_progress else None
     bar = tqdm(desc="indexing", total=total, unit=" docs", disable=not show_progress,
                dynamic_ncols=True)
     run = _Run(location, embedder, params, batch_size, live, rebuild, bar)
     previous = {} if live is None else live[1]["documents"]
     skipped: list[Skipped] = []
 
-    for item in iter_corpus(corpus_dir, cap):
+    for item in iter_corpus(corpus_dir, limits=limits):
         bar.update(1)
         if isinstance(item, Skipped):
             skipped.append(item)
-            bar.write(f"skipped {item.path}: {item.reason}", file=sys.stderr)  # beside the bar
             continue
         old = previous.get(item.doc_id)
         if rebuild or old is None or old["hash"] != item.content_hash:
@@ -184,8 +200,13 @@ def _ingest_locked(corpus_dir, location, embedder, params, rebuild, batch_size, 
         else:
             run.documents[item.doc_id] = old
     run.flush()
-    bar.close()
 
+    kept = _keep_failed(previous, run.documents, skipped) if not rebuild else {}
+    run.documents.update(kept)
+    skipped = _saying_kept(skipped, kept)
+    for item in skipped:
+        bar.write(f"skipped {item.path}: {item.reason}", file=sys.stderr)  # beside the bar
+    bar.close()
     removed = [doc_id for doc_id in previous if doc_id not in run.documents]
     if removed and not rebuild:
         run.target().delete_documents(removed)
@@ -208,7 +229,39 @@ def _ingest_locked(corpus_dir, location, embedder, params, rebuild, batch_size, 
         documents=len(run.documents), passages=total, embedded=run.embedded,
         removed_documents=len(removed), skipped=tuple(skipped),
         seconds=time.perf_counter() - started, generation=generation, rebuilt=rebuild,
+        kept_documents=len(kept),
     )
+
+
+def _within(source: str, skipped_path: str) -> bool:
+    """True when a document from `source` (a file's corpus path) came from `skipped_path`:
+    that file, or a folder (`sub/`, or `.` for the corpus itself) that could not be read."""
+    return (source == skipped_path or skipped_path == "."
+            or (skipped_path.endswith("/") and source.startswith(skipped_path)))
+
+
+def _keep_failed(previous: dict[str, dict], loaded: dict[str, dict],
+                 skipped: Sequence[Skipped]) -> dict[str, dict]:
+    """The live index's documents, absent from this run, whose file failed to load (or a
+    record of it did): kept as they are, with their manifest entries."""
+    failed = {item.path for item in skipped}
+    return {doc_id: entry for doc_id, entry in previous.items()
+            if doc_id not in loaded and any(_within(entry["source"], path) for path in failed)}
+
+
+def _saying_kept(skipped: Sequence[Skipped], kept: dict[str, dict]) -> list[Skipped]:
+    """The Skipped list, the first of each failed file saying what of it the index keeps."""
+    told: set[str] = set()
+    out = []
+    for item in skipped:
+        count = sum(1 for entry in kept.values() if _within(entry["source"], item.path))
+        if count and item.path not in told:
+            told.add(item.path)
+            what = ("its last indexed version is" if count == 1
+                    else f"its {count} indexed documents are")
+            item = Skipped(item.path, f"{item.reason} ({what} kept)")
+        out.append(item)
+    return out
 
 
 def _verify(store: PassageStore, expected: int) -> None:

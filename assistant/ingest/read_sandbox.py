@@ -1,0 +1,138 @@
+"""Reading one file's text in a child process, within a time and a memory limit.
+
+A parser is C code as often as Python: lexbor takes minutes over HTML nested 200,000 deep
+(quadratic in depth), pypdf can inflate streams far past a file's size. Neither can be
+interrupted from inside, so each file is read by a worker process that the ingest can kill:
+a file that takes longer than `seconds` is skipped and the worker replaced; the worker's
+address space is capped (RLIMIT_AS) at what it held after its imports plus `memory_bytes`,
+so a parser that needs more gets a MemoryError, reported as one Skipped.
+
+The worker is forked from multiprocessing's fork server (started once per process, with the
+readers' modules imported), never from the ingest itself: that holds torch's threads.
+It reads only bytes it is sent, never a path. If the ingest dies (kill -9), the worker sees
+its pipe close and exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import resource
+from collections.abc import Callable
+from typing import Any
+
+from assistant.ingest.corpus_files import UnreadableFile
+
+_MB = 2**20
+_PRELOAD = ["assistant.ingest.documents"]
+
+
+class ReaderFailed(Exception):
+    """The reader raised on a malformed file; the message is one line, safe to print."""
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())[:200] or type(error).__name__
+
+
+def _address_space() -> int | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def _serve(conn, memory_bytes: int) -> None:
+    """The worker: one job at a time, (function, args) in, (kind, value) out."""
+    # The parsers' warnings ("EOF marker not found") would reach the terminal beside the
+    # progress bar; what matters comes back as the Skipped reason.
+    logging.getLogger().addHandler(logging.NullHandler())
+    base = _address_space()
+    if base is not None:
+        limit = base + memory_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    while True:
+        try:
+            function, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply: tuple[str, Any] = ("ok", function(*args))
+        except MemoryError:
+            reply = ("memory", None)
+        except UnreadableFile as error:
+            reply = ("unreadable", str(error))
+        except Exception as error:  # noqa: BLE001  (a parser's own error: one line back)
+            reply = ("failed", _one_line(error))
+        try:
+            conn.send(reply)
+        except MemoryError:
+            conn.send(("memory", None))
+
+
+class ReaderProcess:
+    """A worker process for `run`, started on first use, replaced after a kill or a crash."""
+
+    def __init__(self, seconds: float, memory_bytes: int) -> None:
+        self.seconds = seconds
+        self.memory_bytes = memory_bytes
+        self._process = None
+        self._conn = None
+
+    def __enter__(self) -> ReaderProcess:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+        parent, child = context.Pipe()
+        process = context.Process(target=_serve, args=(child, self.memory_bytes),
+                                  name="corpus-reader", daemon=True)
+        process.start()
+        child.close()
+        self._process, self._conn = process, parent
+
+    def run(self, function: Callable[..., Any], *args: Any) -> Any:
+        """`function(*args)` in the worker. UnreadableFile for a file over a limit (the
+        reason says which) or one the reader raised UnreadableFile on; ReaderFailed for any
+        other error of the reader."""
+        if self._process is None:
+            self._start()
+        try:
+            self._conn.send((function, args))
+            if not self._conn.poll(self.seconds):
+                self.close()
+                raise UnreadableFile(f"took more than {self.seconds:g} s to read, the limit "
+                                     "(ASSISTANT_MAX_PARSE_SECONDS)")
+            kind, value = self._conn.recv()
+        except (EOFError, OSError):  # the worker died: killed by the OS, or a parser crashed
+            code = self._process.exitcode if self._process is not None else None
+            self.close()
+            raise UnreadableFile(f"the reader process ended while reading it (exit {code})") from None
+        if kind == "ok":
+            return value
+        if kind == "memory":
+            self.close()  # a fresh worker for the next file
+            raise UnreadableFile(f"needs more than {self.memory_bytes / _MB:.3g} MB of memory to "
+                                 "read, the limit (ASSISTANT_MAX_PARSE_MEMORY_BYTES)")
+        if kind == "unreadable":
+            raise UnreadableFile(value)
+        raise ReaderFailed(value)
+
+    def close(self) -> None:
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        if conn is not None:
+            conn.close()
+        if process is not None:
+            if process.is_alive():
+                process.kill()
+            process.join(timeout=10)
+
