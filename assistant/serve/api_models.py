@@ -167,7 +167,7 @@ class ChatMessage(BaseModel):
 
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
-    model: str = MODEL_NAME
+    model: Text = MODEL_NAME
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
     lang: Lang | None = Field(None, description="Extension: answer language; detected when absent.")

@@ -64,7 +64,14 @@ ROUTES = (
 )
 
 
+# Longest file name most file systems take: Gradio answered a longer one 500 (ENAMETOOLONG).
+MAX_NAME_BYTES = 255
+
+
 def chat_route(path: str) -> ChatRoute | None:
+    """The route serving `path`; None (a 404) also for a name over MAX_NAME_BYTES."""
+    if any(len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES for name in path.split("/")):
+        return None
     return next((route for route in ROUTES if route.pattern.fullmatch(path)), None)
 
 

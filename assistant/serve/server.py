@@ -18,11 +18,13 @@ import h11
 import uvicorn
 from fastapi import FastAPI, Query
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.datastructures import Headers
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from assistant.serve.api import Readiness, install_api
 from assistant.serve.api_guard import Guard, error_body
+from assistant.serve.api_messages import preferred_language
 from assistant.answer.catalogue import chat_script, widget_script
 from assistant.serve.chat_routes import ChatEvents
 from assistant.serve.security_headers import security_headers
@@ -99,6 +101,7 @@ def create_app(settings: Settings, service: Assistant | None = None, *,
                        body_timeout_s=settings.body_timeout_s, own_routes=own_routes,
                        chat=ChatEvents(blocks) if blocks is not None else None,
                        budgets=state.budgets())
+    app.add_middleware(HeadAsGet)  # outside the guard: it sees a GET, its reply loses the body
     if settings.trusted_proxies:  # outermost: the guard keys budgets on the real client
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
@@ -140,6 +143,29 @@ def _mount_ui(app: FastAPI, service: Assistant):
     return blocks
 
 
+class HeadAsGet:
+    """HEAD is GET without the body (RFC 9110): FastAPI's routes take GET only, so
+    `HEAD /api/health` was 405. The request goes in as GET; the reply keeps its status and
+    headers (Content-Length included) and drops the body."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headless(message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headless)
+
+
 # --------------------------------------------------------------------------- serving
 
 
@@ -163,13 +189,28 @@ class GuardedH11Protocol(H11Protocol):
     request head (or an unread body) held its socket for ever. Bodies have the guard's timeout."""
 
     header_timeout = 10.0
+    # Connections past the cap that may still wait for their request's head, to be told 503
+    # in the product's shape; past these too, a connection is closed at once.
+    overflow = 32
     _idle: asyncio.TimerHandle | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # uvicorn answers a request past its limit in plain text: the cap is applied here.
+        self.cap, self.limit_concurrency = self.limit_concurrency, None
+        self.full = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        if self.limit_concurrency is not None and len(self.connections) > self.limit_concurrency:
-            transport.close()
+        if self.cap is not None and len(self.connections) > self.cap:
+            if len(self.connections) > self.cap + self.overflow:
+                transport.close()
+                return
+            self.full = True  # its request, if it comes at once, gets the 503
+            self.app = _server_full
+            self._idle = self.loop.call_later(min(self.header_timeout, 2.0), self._close_if_idle)
             return
+        self.app = _within_cap(self.app, self)
         self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -199,6 +240,38 @@ class GuardedH11Protocol(H11Protocol):
     def _close_if_idle(self) -> None:
         if (self.cycle is None or self.cycle.response_complete) and not self.transport.is_closing():
             self.transport.close()
+
+
+_BUSY_SECONDS = 5
+# (catalogue.API is owned by the answering work; this one sentence waits here to join it.)
+_BUSY = {"nl": "De assistent is even te druk. Probeer het over enkele seconden opnieuw.",
+         "fr": "L'assistant est momentanément surchargé. Réessayez dans quelques secondes.",
+         "en": "The assistant is busy. Please try again in a few seconds."}
+
+
+async def _server_full(scope, receive, send) -> None:
+    """The answer of a server at its connection cap (or running as many requests)."""
+    if scope["type"] != "http":
+        return
+    language = preferred_language(Headers(scope=scope))
+    body = json.dumps(error_body(503, _BUSY[language]), ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": 503,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"retry-after", str(_BUSY_SECONDS).encode()),
+                            (b"connection", b"close"), *security_headers()]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _within_cap(app, protocol: GuardedH11Protocol):
+    """`app`, unless as many requests as the cap are running (uvicorn's other limit)."""
+    async def capped(scope, receive, send) -> None:
+        if len(protocol.tasks) > protocol.cap:
+            await _server_full(scope, receive, send)
+        else:
+            await app(scope, receive, send)
+
+    return capped if protocol.cap is not None else app
 
 
 def server_config(app, settings: Settings, host: str = "127.0.0.1", port: int = 7860,
