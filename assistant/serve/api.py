@@ -20,22 +20,25 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from pydantic.json_schema import models_json_schema
 from limits import parse as parse_limit
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import iterate_in_threadpool
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from assistant.serve.api_guard import client_key, error_body, error_response, install_error_handlers
 from assistant.serve.api_messages import preferred_language, say
-from assistant.serve.api_models import (ERRORS, AskRequest, AskResponse, FeedbackRequest, FeedbackResponse,
-                         HealthResponse, Question, REGION_HELP, Region, SearchResponse, answer_json,
-                         hit_json, sse_json, to_turns)
+from assistant.serve.api_models import (ASK_STREAM_EVENTS, ERRORS, EVENT_MODELS, AskRequest,
+                                        AskResponse, FeedbackRequest, FeedbackResponse,
+                                        HealthResponse, Question, REGION_HELP, Region,
+                                        SearchResponse, answer_json, hit_json, sse_json, to_turns)
 from assistant.answer.citations import citation_json
 from assistant.errors import AssistantError, InputError, RateLimitedError
 from assistant.config import Settings
-from assistant.serve.openai_api import openai_router
+from assistant.serve.openai_api import HeldBack, openai_router
 from assistant.pipeline import Pipeline
 from assistant.service import Assistant
 from assistant.types import Answer, Turn
@@ -170,7 +173,7 @@ def api_router(state: ApiState) -> APIRouter:
         return answer_json(service.ask(body.question, history, body.lang, body.region))
 
     @router.post("/ask/stream", dependencies=[Depends(ask_limit)],
-                 responses={200: {"content": {"text/event-stream": {}},
+                 responses={200: {"content": {"text/event-stream": {"x-sse-events": ASK_STREAM_EVENTS}},
                                   "description": "Events `delta` ({text}), `answer` ({text}: the final "
                                                  "text, only when it differs from the deltas joined, as "
                                                  "with a checked LLM reply), `citations` (list), "
@@ -181,22 +184,21 @@ def api_router(state: ApiState) -> APIRouter:
         service.check_question(body.question, body.lang)  # bad input: a plain JSON error, not a stream
 
         async def events() -> AsyncIterator[dict]:
-            streamed = ""
+            held = HeldBack()  # the deltas joined are the final text, no blank line after it
             try:
                 async for item in iterate_in_threadpool(
                         service.stream(body.question, history, body.lang, body.region)):
                     if isinstance(item, Answer):
                         # The final text can extend what streamed (an LLM answer's notice that
                         # its sources are old); the client then shows this text instead.
-                        if streamed.strip() != item.text.strip():
+                        if held.sent.strip() != item.text.strip():
                             yield {"event": "answer", "data": sse_json({"text": item.text})}
                         yield {"event": "citations",
                                "data": sse_json([citation_json(c) for c in item.citations])}
                         yield {"event": "done",
                                "data": sse_json({"lang": item.language, "refused": item.refused})}
-                    else:
-                        streamed += item
-                        yield {"event": "delta", "data": sse_json({"text": item})}
+                    elif piece := held.add(item):
+                        yield {"event": "delta", "data": sse_json({"text": piece})}
             except AssistantError as error:
                 yield {"event": "error", "data": sse_json(error_body(error.status, str(error))["error"])}
             except Exception:  # noqa: BLE001
@@ -244,22 +246,56 @@ def install_api(app: FastAPI, service: Assistant, readiness: Readiness | None = 
     api, openai = api_router(state), openai_router(state)
     app.include_router(api, prefix="/api")
     app.include_router(openai, prefix="/v1")
+    # Unknown paths under /api and /v1, asked with any method (QUERY, PROPFIND, ...), answer in
+    # our error shape, not the chat mounted at /: a route with no methods is an ASGI app that
+    # takes them all. A known path asked with a method it lacks gets 405 and its methods (RFC 9110).
     allowed: dict[str, set[str]] = {}
     for prefix, router in (("/api", api), ("/v1", openai)):
         for route in router.routes:
             allowed.setdefault(prefix + route.path, set()).update(route.methods)
-    every_method = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
-
-    # Unknown paths under /api and /v1 answer in our error shape (not the chat mounted at /);
-    # a known path asked with a method it lacks gets 405 and the methods it has (RFC 9110).
-    @app.api_route("/api/{rest:path}", methods=every_method, include_in_schema=False)
-    @app.api_route("/v1/{rest:path}", methods=every_method, include_in_schema=False)
-    def not_found(request: Request) -> JSONResponse:
-        methods = allowed.get(request.url.path.rstrip("/"))
-        if methods and request.method not in methods:
-            return error_response(405, "Method Not Allowed", {"Allow": ", ".join(sorted(methods))})
-        return error_response(404, "Not Found")
-
+    for prefix in ("/api", "/v1"):
+        app.router.routes.append(Route(prefix + "/{rest:path}", NotFound(app, allowed),
+                                       methods=None, include_in_schema=False))
     install_error_handlers(app)
+    install_stream_schemas(app)
     app.state.api = state
     return state
+
+
+class NotFound:
+    """The ASGI endpoint behind the catch-alls: 405 with `Allow` for a path that a route of
+    the API (`allowed`: path -> methods) or of the app (/api/docs, /api/openapi.json) serves
+    with other methods, else 404."""
+
+    def __init__(self, app: FastAPI, allowed: dict[str, set[str]]) -> None:
+        self.app, self.allowed = app, allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"].rstrip("/") or "/"
+        methods = set(self.allowed.get(path, ())).union(
+            *(route.methods for route in self.app.router.routes
+              if getattr(route, "methods", None) and hasattr(route, "path_regex")
+              and route.path_regex.match(path)))
+        if methods:
+            reply = error_response(405, "Method Not Allowed", {"Allow": ", ".join(sorted(methods))})
+        else:
+            reply = error_response(404, "Not Found")
+        await reply(scope, receive, send)
+
+
+def install_stream_schemas(app: FastAPI) -> None:
+    """The models that only the streams' `x-sse-events` name join the document's components
+    (FastAPI lists only the models of request bodies and JSON responses)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = build()  # FastAPI's, cached in app.openapi_schema
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        if not all(model.__name__ in components for model in EVENT_MODELS):
+            _, definitions = models_json_schema([(model, "serialization") for model in EVENT_MODELS],
+                                                ref_template="#/components/schemas/{model}")
+            for name, schema in definitions.get("$defs", {}).items():
+                components.setdefault(name, schema)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -167,7 +167,9 @@ class Guard:
         self.max_body_bytes = max_body_bytes
         self.max_chat_body_bytes = max_chat_body_bytes or max_body_bytes
         self.body_timeout_s = body_timeout_s
-        self.own = tuple(route.path_regex for route in own_routes if hasattr(route, "methods"))
+        # (path pattern, methods): None takes every method (the API's catch-alls).
+        self.own = tuple((route.path_regex, route.methods) for route in own_routes
+                         if hasattr(route, "methods"))
         self.chat = chat
         self.budgets = dict(budgets or {})
 
@@ -225,7 +227,12 @@ class Guard:
 
     def _chat_route(self, method: str, path: str, preflight: bool) -> ChatRoute | None:
         """The chat's route for `path` (None for the app's own routes), or Refused."""
-        if self.chat is None or any(pattern.match(path) for pattern in self.own):
+        own = [methods for pattern, methods in self.own if pattern.match(path)]
+        if own and not preflight and None not in own and not any(method in m for m in own):
+            # The app's own path with a method it lacks (QUERY /widget.js): not the chat's 404.
+            raise Refused(405, HTTPStatus.METHOD_NOT_ALLOWED.phrase,
+                          {"allow": ", ".join(sorted(set().union(*own)))})
+        if self.chat is None or own:
             return None
         route = chat_route(path)
         if route is None:
