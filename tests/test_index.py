@@ -523,8 +523,9 @@ def test_kill_9_during_ingest_leaves_a_working_index(index_env, corpus_dir, tmp_
         forkserver.kill(pid)
         assert not forkserver.said(pid, "done") and not forkserver.said(pid, "published")
         check_live_index(index_env, live)  # the previous generation, complete and answering
-    # Killed writers leave partial generations behind; the live one is untouched.
-    assert len(index_env.generations()) >= 2 and live in index_env.generations()
+    # A killed writer may leave its partial generation behind, but each writer first removes
+    # those of the ones before it: at most one is left over; the live one is untouched.
+    assert len(index_env.generations()) <= 2 and live in index_env.generations()
 
     pid = forkserver.start(_WRITER, "writer", pause_after_publish=True, **job)
     live = forkserver.expect(pid, "published", timeout=60).strip()
