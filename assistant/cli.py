@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 from assistant.serve.api_models import answer_json, hit_json
-from assistant.config import Settings
+from assistant.config import Settings, settings_error
 from assistant.ingest.documents import holds_files
 from assistant.errors import AssistantError, InputError
 from assistant.answer.citations import citation_json
 from assistant.evaluation import (first_relevant_rank, format_answers, format_table, read_questions,
                          retrieval_metrics, supports)
+from assistant.knowledge_base import K_RANGE
 from assistant.pipeline import Pipeline
 from assistant.search.regions import REGIONS
 from assistant.service import Assistant
@@ -41,7 +42,7 @@ def cmd_report(args, settings: Settings) -> int:
 def cmd_serve(args, settings: Settings) -> int:
     from assistant.serve.server import run
 
-    run(host=args.host, port=args.port)
+    run(host=args.host, port=args.port, settings=settings)
     return 0
 
 
@@ -133,7 +134,36 @@ REGION_HELP = "only documents of this region, and the European ones."
 
 
 INDEX_HELP = "index folder (default: ASSISTANT_INDEX_DIR, else ./index)"
-K_HELP = "passages to return (default: ASSISTANT_TOP_K, 5)"
+K_HELP = f"passages to return, {K_RANGE[0]} to {K_RANGE[-1]} (default: ASSISTANT_TOP_K, 5)"
+
+
+def whole_number(low: int, high: int | None, what: str):
+    """An argparse type: an int from `low` to `high` (no upper bound when None), else a
+    usage error that says so (`--port 99999` is refused, not served on another port)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"from {low} to {high}" if high is not None else f"{low} or more"
+            raise argparse.ArgumentTypeError(f"{what} must be {bounds}, not {value}")
+        return value
+
+    return parse
+
+
+PASSAGES = whole_number(K_RANGE[0], K_RANGE[-1], "the number of passages")
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("housing-assistant")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _command(sub, name: str, help: str, example: str) -> argparse.ArgumentParser:
@@ -145,6 +175,8 @@ def _command(sub, name: str, help: str, example: str) -> argparse.ArgumentParser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description=__doc__,
                                      epilog="`assistant COMMAND --help` shows each command's options and an example.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
 
     prepare = _command(sub, "prepare", "build and verify the offline embedding model",
@@ -163,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     search = _command(sub, "search", "show the best passages for a question",
                       'assistant search "Wat is een proeftuin?" --k 3')
     search.add_argument("question", help="the question, in Dutch, French or English")
-    search.add_argument("--k", type=int, default=None, help=K_HELP)
+    search.add_argument("--k", type=PASSAGES, default=None, help=K_HELP)
     search.add_argument("--json", action="store_true", help="one JSON object on stdout")
     search.add_argument("--index", type=Path, default=None, help=INDEX_HELP)
     search.add_argument("--region", choices=REGIONS, default=None, help=REGION_HELP)
@@ -183,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "assistant eval ../shared/eval/dev.jsonl --k 5")
     evaluate.add_argument("file", type=Path,
                           help="JSON Lines: {id, lang, q | turns, evidence, unanswerable?}")
-    evaluate.add_argument("--k", type=int, default=None, help=K_HELP)
+    evaluate.add_argument("--k", type=PASSAGES, default=None, help=K_HELP)
     evaluate.add_argument("--json", action="store_true", help="JSON Lines per question on stdout")
     evaluate.add_argument("--index", type=Path, default=None, help=INDEX_HELP)
     evaluate.set_defaults(run=cmd_eval)
@@ -191,13 +223,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve = _command(sub, "serve", "serve the chat, the API and the widget",
                      "assistant serve --host 127.0.0.1 --port 7860")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    serve.add_argument("--port", type=whole_number(1, 65535, "the port"), default=7860,
+                       help="port, 1 to 65535 (default 7860)")
     serve.set_defaults(run=cmd_serve)
 
     report = _command(sub, "report", "what the knowledge base lacks: refused and thumbs-down "
                       "questions per day, language and region, and the words refused questions "
                       "share (no question text)", "assistant report --days 7")
-    report.add_argument("--days", type=int, default=30, help="days back from today (default 30)")
+    report.add_argument("--days", type=whole_number(1, None, "the number of days"), default=30,
+                        help="days back from today, 1 or more (default 30)")
     report.add_argument("--json", action="store_true", help="one JSON object")
     report.set_defaults(run=cmd_report)
     return parser
@@ -205,7 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValueError as error:  # pydantic's ValidationError, pydantic-settings' SettingsError
+        print(f"error: {settings_error(error)}", file=sys.stderr)
+        return 2
     if getattr(args, "k", None) is None and hasattr(args, "k"):
         args.k = settings.top_k
     try:

@@ -177,6 +177,26 @@ class Settings(BaseSettings):
         return _ENCODER_ALIASES.get(value, value) if isinstance(value, str) else value
 
 
+def settings_error(error: Exception) -> str:
+    """One line for the person who set the environment: each ASSISTANT_* variable refused and
+    why (a pydantic ValidationError, or pydantic-settings' SettingsError for a value that is
+    not the JSON a list or mapping needs). Secrets' values are never repeated."""
+    problems = getattr(error, "errors", None)
+    if not callable(problems):  # SettingsError: 'error parsing value for field "x" from source ...'
+        field = str(error).partition('field "')[2].partition('"')[0]
+        name = f"ASSISTANT_{field.upper()}" if field else "an ASSISTANT_* variable"
+        return f"{name}: not valid JSON (a list or mapping is written as JSON)"
+    parts = []
+    for problem in problems():
+        field, *inner = problem.get("loc") or ("?",)
+        name = f"ASSISTANT_{str(field).upper()}" + "".join(f"[{part!r}]" for part in inner)
+        secret = Settings.model_fields.get(str(field)) is not None and \
+            Settings.model_fields[str(field)].annotation is SecretStr
+        given = "" if secret or "input" not in problem else f" (got {str(problem['input'])[:60]!r})"
+        parts.append(f"{name}: {problem.get('msg', 'invalid value')}{given}")
+    return "; ".join(parts)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()

@@ -15,17 +15,28 @@ the `ASSISTANT_*` environment as for the CLI, then from the arguments given here
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from assistant.config import Settings
+from assistant.errors import InputError
 from assistant.ingest.embedding import Embedder
 from assistant.ingest.indexer import IngestReport
 from assistant.pipeline import Pipeline
 from assistant.service import Assistant
 from assistant.types import Answer, Hit, Turn
 
-History = Iterable[Turn | tuple[str, str]]
+# Earlier turns, oldest first: Turns, (question, answer) pairs, or OpenAI-style messages
+# ({"role": "user" | "assistant", "content": str}; "system" and "developer" ones are skipped,
+# as /v1 does).
+History = Iterable[Turn | tuple[str, str] | Mapping[str, str]]
+# `k`, passages returned, means the same everywhere: 1 to 50 (ASSISTANT_TOP_K, `--k`, /api/search).
+K_RANGE = range(1, 51)
+K_MEANING = f"k is the number of passages to return, from {K_RANGE[0]} to {K_RANGE[-1]}"
+
+
+class ArgumentError(InputError, ValueError):
+    """A call given a value it cannot use (a malformed history, a `k` out of range)."""
 
 
 class KnowledgeBase:
@@ -50,9 +61,15 @@ class KnowledgeBase:
         if corpus_dir is not None:
             values["corpus_dir"] = Path(corpus_dir)
         base = settings or Settings()
-        settings = base.model_copy(update=values) if values else base
+        # Validated as the environment's values are (`top_k=0` is refused, not kept).
+        settings = type(base)(**{**base.model_dump(), **values}) if values else base
         pipeline = Pipeline(settings, embedder=embedder)
         return cls(Assistant(settings, pipeline))
+
+    def __repr__(self) -> str:
+        s = self.settings
+        return (f"KnowledgeBase(index_dir={str(s.index_dir)!r}, corpus_dir={str(s.corpus_dir)!r}, "
+                f"encoder={s.encoder!r}, store={s.chroma_mode!r})")
 
     @property
     def settings(self) -> Settings:
@@ -64,14 +81,17 @@ class KnowledgeBase:
         return self._service.pipeline.ingest(rebuild=rebuild, show_progress=show_progress)
 
     def search(self, question: str, k: int | None = None) -> tuple[Hit, ...]:
-        """The best passages for a question (any of NL/FR/EN), best first, with their scores."""
-        return self._service.search(question, k).hits
+        """The best `k` passages for a question (any of NL/FR/EN), best first, with their
+        scores; `k` from 1 to 50, the `top_k` setting when None."""
+        return self._service.search(question, check_k(k)).hits
 
     def ask(self, question: str, history: History = ()) -> Answer:
         """A cited answer in the asker's language, or a refusal that says where to ask.
 
-        `history` holds the earlier turns, oldest first, as `Turn`s or (question, answer)
-        pairs: a follow-up such as "En in Brussel?" is read in their light.
+        `history` holds the earlier turns, oldest first, as `Turn`s, (question, answer)
+        pairs or OpenAI-style messages (`{"role": "user", "content": ...}`, then the
+        assistant's): a follow-up such as "En in Brussel?" is read in their light. Anything
+        else raises `ArgumentError` (a ValueError).
         """
         return self._service.ask(question, _turns(history))
 
@@ -80,5 +100,55 @@ class KnowledgeBase:
         return self._service.stream(question, _turns(history))
 
 
+def check_k(k: int | None) -> int | None:
+    """`k` itself when it is None or in K_RANGE; else ArgumentError."""
+    if k is None or (type(k) is int and k in K_RANGE):
+        return k
+    raise ArgumentError(f"{K_MEANING}; got {k!r}")
+
+
+HISTORY_SHAPES = ("a list, oldest first, of Turns, (question, answer) pairs of strings, or "
+                  "{'role': 'user' | 'assistant', 'content': str} messages")
+SKIPPED_ROLES = ("system", "developer")
+
+
 def _turns(history: History) -> tuple[Turn, ...]:
-    return tuple(turn if isinstance(turn, Turn) else Turn(*turn) for turn in history)
+    if isinstance(history, (str, bytes, Mapping)):
+        raise ArgumentError(f"history must be {HISTORY_SHAPES}; got a {type(history).__name__}")
+    items = list(history)
+    if any(isinstance(item, Mapping) for item in items):
+        return _message_turns(items)
+    turns = []
+    for i, item in enumerate(items):
+        if isinstance(item, Turn):
+            turns.append(item)
+        elif (isinstance(item, (tuple, list)) and len(item) == 2
+              and all(isinstance(part, str) for part in item)):
+            turns.append(Turn(*item))
+        else:
+            raise ArgumentError(f"history[{i}] is {_shown(item)}; history must be {HISTORY_SHAPES}")
+    return tuple(turns)
+
+
+def _message_turns(items: list) -> tuple[Turn, ...]:
+    """OpenAI-style messages -> Turns (a user message and the assistant's reply after it)."""
+    turns: list[Turn] = []
+    for i, item in enumerate(items):
+        role = item.get("role") if isinstance(item, Mapping) else None
+        content = item.get("content") if isinstance(item, Mapping) else None
+        if role in SKIPPED_ROLES:
+            continue
+        if role not in ("user", "assistant") or not isinstance(content, str):
+            raise ArgumentError(f"history[{i}] is {_shown(item)}; messages must be "
+                                "{'role': 'user' | 'assistant', 'content': str} (and not mixed "
+                                "with pairs or Turns)")
+        if role == "user":
+            turns.append(Turn(content))
+        elif turns and not turns[-1].answer:
+            turns[-1] = Turn(turns[-1].question, content)
+    return tuple(turns)
+
+
+def _shown(item: object) -> str:
+    text = repr(item)
+    return text if len(text) <= 80 else text[:79] + "…"

@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
+def _short(text: str, limit: int = 60) -> str:
+    """`text` on one line, cut to `limit` characters, as repr writes it."""
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 @dataclass(frozen=True)
 class DocumentMeta:
     """What a citation shows about a document; empty strings where the source is silent."""
@@ -38,6 +44,10 @@ class Document:
     text: str
     meta: DocumentMeta
     source: str = ""
+
+    def __repr__(self) -> str:
+        return (f"Document({self.doc_id!r}, title={_short(self.meta.title, 40)}, "
+                f"{len(self.text)} characters: {_short(self.text)})")
 
     @property
     def content_hash(self) -> str:
@@ -72,6 +82,10 @@ class Passage:
     # read back from the store do not carry them (their vectors already do).
     contexts: tuple[str, ...] = field(default=(), compare=False)
 
+    def __repr__(self) -> str:
+        return (f"Passage({self.passage_id!r}, doc_id={self.doc_id!r}, "
+                f"span={self.start}-{self.end}, text={_short(self.text)})")
+
     @staticmethod
     def make_id(doc_id: str, start: int, end: int, text: str) -> str:
         """Content-derived id: the same slice of the same text keeps its id across re-indexing."""
@@ -101,6 +115,11 @@ class Hit:
     # `sentences` only for the candidates that reach the rerank.
     sentence_vectors: np.ndarray | None = field(default=None, compare=False, repr=False)
 
+    def __repr__(self) -> str:
+        p = self.passage
+        return (f"Hit(score={self.score:.4f}, passage_id={p.passage_id!r}, "
+                f"title={_short(p.meta.title, 40)}, text={_short(p.text)})")
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -114,6 +133,10 @@ class Citation:
     @property
     def quote(self) -> str:
         return self.passage.text[self.quote_start : self.quote_end]
+
+    def __repr__(self) -> str:
+        return (f"Citation(n={self.n}, passage_id={self.passage.passage_id!r}, "
+                f"title={_short(self.passage.meta.title, 40)}, quote={_short(self.quote)})")
 
 
 @dataclass(frozen=True)
@@ -134,3 +157,9 @@ class Answer:
     refused: bool
     citations: tuple[Citation, ...] = ()
     standalone_question: str = ""
+
+    def __repr__(self) -> str:
+        """One line: the text's start and the citations' numbers (each Citation has its own)."""
+        numbers = ", ".join(f"[{c.n}]" for c in self.citations)
+        return (f"Answer(question={_short(self.question, 40)}, language={self.language!r}, "
+                f"refused={self.refused}, text={_short(self.text, 80)}, citations={numbers or 'none'})")

@@ -24,11 +24,12 @@ import asyncio
 from llama_index.core.base.base_query_engine import BaseQueryEngine
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.base.response.schema import Response
-from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+from llama_index.core.schema import (NodeRelationship, NodeWithScore, QueryBundle,
+                                     RelatedNodeInfo, TextNode)
 from llama_index.core.tools import QueryEngineTool
 
 from assistant.answer.citations import citation_json
-from assistant.knowledge_base import KnowledgeBase
+from assistant.knowledge_base import KnowledgeBase, check_k
 from assistant.types import Citation, Passage
 
 # Ids and offsets are for programs, not for an LLM reading the node's text.
@@ -45,6 +46,8 @@ def passage_node(passage: Passage) -> TextNode:
     return TextNode(
         id_=passage.passage_id, text=passage.text,
         start_char_idx=passage.start, end_char_idx=passage.end,
+        # its document, as llama-index reads it (`node.ref_doc_id`)
+        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=passage.doc_id)},
         metadata={**passage.meta.as_flat_dict(), "doc_id": passage.doc_id,
                   "passage_start": passage.start, "passage_end": passage.end},
         excluded_llm_metadata_keys=list(_NOT_FOR_LLM),
@@ -61,12 +64,13 @@ def citation_node(citation: Citation) -> NodeWithScore:
 
 
 class KnowledgeBaseRetriever(BaseRetriever):
-    """`retrieve(question)` -> the knowledge base's best `k` passages as scored nodes."""
+    """`retrieve(question)` -> the knowledge base's best `k` passages as scored nodes (`k`
+    from 1 to 50, as everywhere; the `top_k` setting when None)."""
 
     def __init__(self, knowledge_base: KnowledgeBase, k: int | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.knowledge_base = knowledge_base
-        self.k = k
+        self.k = check_k(k)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         return [NodeWithScore(node=passage_node(hit.passage), score=hit.score)
