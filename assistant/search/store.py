@@ -11,6 +11,7 @@ with one atomic step, so readers and a crashed writer only ever see a complete o
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import shutil
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import Settings
-from assistant.errors import IndexNotFoundError, StoreUnavailableError
+from assistant.errors import AssistantError, IndexNotFoundError, StoreUnavailableError
 from assistant.types import DocumentMeta, Hit, Passage
 
 _META_FIELDS = ("title", "publisher", "date", "language", "region", "url")
@@ -30,6 +31,39 @@ _META_FIELDS = ("title", "publisher", "date", "language", "region", "url")
 # (+670 MB at 100k passages) only to read vectors by id.
 _SENTENCE_VECTORS = "sentence_vectors"
 _PAGE = 1000
+
+
+def _unreachable(error: BaseException) -> bool:
+    """An HTTP transport failure (refused, reset, timed out) under chromadb's HttpClient:
+    httpx's TransportError, known by name so that httpx is not imported for it."""
+    return any(cls.__name__ == "TransportError" and cls.__module__.startswith("httpx")
+               for cls in type(error).__mro__)
+
+
+def _gone(error: BaseException) -> bool:
+    """chromadb's NotFoundError: a collection that no longer exists (a server restarted on
+    an empty folder, a generation discarded by a writer)."""
+    return type(error).__name__ == "NotFoundError" and type(error).__module__.startswith("chromadb")
+
+
+def _reachable(method):
+    """A Chroma call whose outage is a StoreUnavailableError (503 "try again": the HTTP
+    client reconnects by itself when the server is back) and whose vanished collection is
+    one too, instead of a connection error from deep inside chromadb."""
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except AssistantError:
+            raise
+        except Exception as error:
+            if _unreachable(error):
+                raise StoreUnavailableError(self.unreachable) from error
+            if _gone(error):
+                raise StoreUnavailableError("The search index cannot be opened.") from error
+            raise
+
+    return call
 
 
 def _chroma_settings():
@@ -77,12 +111,18 @@ def _passage(passage_id: str, text: str, metadata: dict) -> Passage:
 class PassageStore:
     """One Chroma collection (cosine, our own vectors) of passages and their sentence vectors."""
 
-    def __init__(self, passages) -> None:
-        self._passages = passages
+    unreachable = "The Chroma server cannot be reached."
 
+    def __init__(self, passages, unreachable: str | None = None) -> None:
+        self._passages = passages
+        if unreachable:
+            self.unreachable = unreachable
+
+    @_reachable
     def count(self) -> int:
         return self._passages.count()
 
+    @_reachable
     def add(self, passages: Sequence[Passage], vectors: np.ndarray,
             sentence_vectors: Sequence[Sequence[np.ndarray | None]]) -> None:
         """`sentence_vectors[i][j]` belongs to `passages[i].sentences[j]`; None for none."""
@@ -93,10 +133,12 @@ class PassageStore:
             metadatas=[_metadata(p, rows) for p, rows in zip(passages, sentence_vectors)],
         )
 
+    @_reachable
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         for doc_id in doc_ids:
             self._passages.delete(where={"doc_id": doc_id})
 
+    @_reachable
     def query(self, vector: np.ndarray, k: int,
               regions: Sequence[str] | None = None) -> list[Hit]:
         """The k nearest passages (of `regions` only, when given), with their sentence vectors.
@@ -116,6 +158,7 @@ class PassageStore:
             )
         ]
 
+    @_reachable
     def score(self, passage_ids: Sequence[str], vector: np.ndarray) -> list[Hit]:
         """Passages by id, with their cosine to `vector` (stored vectors are normalized)."""
         got = self._passages.get(ids=list(passage_ids),
@@ -128,17 +171,20 @@ class PassageStore:
 
     def iter_passages(self) -> Iterator[Passage]:
         """Every stored passage, page by page (the lexical index is built from this)."""
-        for page in _pages(self._passages, ["documents", "metadatas"]):
+        for page in _pages(self._passages, ["documents", "metadatas"], self.unreachable):
             for pid, text, meta in zip(page["ids"], page["documents"], page["metadatas"]):
                 yield _passage(pid, text, meta)
 
+    @_reachable
     def first_vector(self) -> tuple[str, np.ndarray] | None:
         got = self._passages.get(limit=1, include=["embeddings"])
         return (got["ids"][0], np.asarray(got["embeddings"][0])) if got["ids"] else None
 
+    @_reachable
     def copy_from(self, other: PassageStore) -> None:
         """Copy every record, vectors included (server mode has no folder to copy)."""
-        for page in _pages(other._passages, ["documents", "metadatas", "embeddings"]):
+        for page in _pages(other._passages, ["documents", "metadatas", "embeddings"],
+                           other.unreachable):
             self._passages.add(ids=page["ids"], embeddings=page["embeddings"],
                                documents=page["documents"], metadatas=page["metadatas"])
 
@@ -148,10 +194,17 @@ def _hit(passage_id: str, text: str, metadata: dict, cosine: float) -> Hit:
     return Hit(passage, score=cosine, dense=cosine, sentence_vectors=_unpack(passage, metadata))
 
 
-def _pages(collection, include: list[str]) -> Iterator[dict]:
+def _pages(collection, include: list[str], unreachable: str) -> Iterator[dict]:
     offset = 0
     while True:
-        page = collection.get(include=include, limit=_PAGE, offset=offset)
+        try:  # a generator: _reachable would not see what its pages raise
+            page = collection.get(include=include, limit=_PAGE, offset=offset)
+        except Exception as error:
+            if _unreachable(error):
+                raise StoreUnavailableError(unreachable) from error
+            if _gone(error):
+                raise StoreUnavailableError("The search index cannot be opened.") from error
+            raise
         if not page["ids"]:
             return
         yield page
@@ -240,23 +293,37 @@ class ServerIndex:
     def __init__(self, host: str, port: int, prefix: str, cache_dir: Path) -> None:
         import chromadb
 
+        self.unreachable = f"The Chroma server at {host}:{port} cannot be reached."
         try:
             self._client = chromadb.HttpClient(host=host, port=port, settings=_chroma_settings())
             self._client.heartbeat()
         except Exception as error:
-            raise StoreUnavailableError(
-                f"The Chroma server at {host}:{port} cannot be reached."
-            ) from error
+            raise StoreUnavailableError(self.unreachable) from error
         self._prefix = prefix
         self._cache = cache_dir / prefix
-        self._meta = self._client.get_or_create_collection(f"{prefix}-meta", embedding_function=None)
+        self._meta = self._meta_collection()
+
+    def _meta_collection(self):
+        return self._client.get_or_create_collection(f"{self._prefix}-meta", embedding_function=None)
+
+    @_reachable
+    def _pointer(self, include: list[str]) -> dict:
+        """The `current` record; read from the meta collection as it is now when the one held
+        is gone (a server restarted on an empty folder: then there is no index)."""
+        try:
+            return self._meta.get(ids=["current"], include=include)
+        except Exception as error:
+            if not _gone(error):
+                raise
+            self._meta = self._meta_collection()
+            return self._meta.get(ids=["current"], include=include)
 
     def generation(self) -> str | None:
-        got = self._meta.get(ids=["current"], include=["metadatas"])
+        got = self._pointer(["metadatas"])
         return str(got["metadatas"][0]["generation"]) if got["ids"] else None
 
     def current(self) -> tuple[str, dict] | None:
-        got = self._meta.get(ids=["current"], include=["documents", "metadatas"])
+        got = self._pointer(["documents", "metadatas"])
         if not got["ids"]:
             return None
         return str(got["metadatas"][0]["generation"]), json.loads(got["documents"][0])
@@ -274,20 +341,27 @@ class ServerIndex:
         name = f"{self._prefix}-{generation}"
         try:  # get, not get_or_create: a discarded generation must not come back empty
             return PassageStore(
-                self._client.get_collection(f"{name}-passages", embedding_function=None))
+                self._client.get_collection(f"{name}-passages", embedding_function=None),
+                self.unreachable)
         except Exception as error:
+            if _unreachable(error):
+                raise StoreUnavailableError(self.unreachable) from error
             raise StoreUnavailableError("The search index cannot be opened.") from error
 
+    @_reachable
     def create(self, generation: str, copy_of: str | None = None) -> PassageStore:
         store = _store(self._client, f"{self._prefix}-{generation}")
+        store.unreachable = self.unreachable
         if copy_of is not None:
             store.copy_from(self.open(copy_of))
         return store
 
+    @_reachable
     def publish(self, generation: str, manifest: dict) -> None:
         self._meta.upsert(ids=["current"], documents=[json.dumps(manifest)],
                           metadatas=[{"generation": generation}], embeddings=[[0.0]])
 
+    @_reachable
     def discard_others(self, keep: str) -> None:
         for collection in self._client.list_collections():
             name = collection.name

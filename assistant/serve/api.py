@@ -36,14 +36,16 @@ from assistant.serve.api_models import (ASK_STREAM_EVENTS, ERRORS, EVENT_MODELS,
                                         HealthResponse, Question, REGION_HELP, Region,
                                         SearchResponse, answer_json, hit_json, sse_json, to_turns)
 from assistant.answer.citations import citation_json
-from assistant.errors import AssistantError, InputError, RateLimitedError
+from assistant.errors import AssistantError, InputError, NotReadyError, RateLimitedError
 from assistant.config import Settings
-from assistant.serve.openai_api import HeldBack, openai_router
+from assistant.serve.openai_api import openai_router
+from assistant.serve.streaming import HeldBack, started
 from assistant.pipeline import Pipeline
 from assistant.service import Assistant
 from assistant.types import Answer, Turn
 
 logger = logging.getLogger(__name__)
+RETRY_AFTER_S = 5  # while the model or the index loads, or the store is out of reach
 
 
 # --------------------------------------------------------------------------- state
@@ -182,12 +184,12 @@ def api_router(state: ApiState) -> APIRouter:
         """The answer as server-sent events: text pieces, then the citations, then `done`."""
         history = state.history([(m.role, m.content) for m in body.history], body.lang)
         service.check_question(body.question, body.lang)  # bad input: a plain JSON error, not a stream
+        items = await started(service.stream(body.question, history, body.lang, body.region))
 
         async def events() -> AsyncIterator[dict]:
             held = HeldBack()  # the deltas joined are the final text, no blank line after it
             try:
-                async for item in iterate_in_threadpool(
-                        service.stream(body.question, history, body.lang, body.region)):
+                async for item in iterate_in_threadpool(items):
                     if isinstance(item, Answer):
                         # The final text can extend what streamed (an LLM answer's notice that
                         # its sources are old); the client then shows this text instead.
@@ -222,7 +224,7 @@ def api_router(state: ApiState) -> APIRouter:
         """200 when the model and the index are loaded; 503 with the reason otherwise."""
         reason = state.readiness.status()
         if reason is not None:
-            return error_response(503, reason, {"Retry-After": "5"})
+            return error_response(503, reason, {"Retry-After": str(RETRY_AFTER_S)})
         retriever = service.pipeline.retriever
         return {"status": "ok", "model": retriever.embedder.name, "passages": retriever.store.count()}
 
@@ -257,6 +259,15 @@ def install_api(app: FastAPI, service: Assistant, readiness: Readiness | None = 
         app.router.routes.append(Route(prefix + "/{rest:path}", NotFound(app, allowed),
                                        methods=None, include_in_schema=False))
     install_error_handlers(app)
+
+    @app.exception_handler(NotReadyError)  # more specific than install_error_handlers' own
+    async def not_ready(request: Request, error: NotReadyError) -> Any:
+        """The model, the index or the store is not there (yet, or for now: a Chroma server
+        that is down): 503 with `Retry-After`, and one line in the log, never a traceback."""
+        logger.warning("%s on %s %s: %s", type(error).__name__, request.method,
+                       request.url.path, error)
+        return error_response(503, str(error), {"Retry-After": str(RETRY_AFTER_S)})
+
     install_stream_schemas(app)
     app.state.api = state
     return state

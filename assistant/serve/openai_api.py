@@ -25,6 +25,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.serve.api_guard import client_key, error_body
 from assistant.serve.api_messages import preferred_language, say
+from assistant.serve.streaming import HeldBack, started
 from assistant.serve.api_models import (CHAT_STREAM_EVENTS, ERRORS, MODEL_NAME, OPENAI_OPTIONS,
                                         REPLY_KEYS, ChatCompletion, ChatRequest, ErrorResponse,
                                         ModelList,
@@ -94,26 +95,6 @@ def annotations(text: str, citations: Sequence[Citation]) -> list[dict]:
     return found
 
 
-class HeldBack:
-    """Text pieces as they can be sent: trailing white space waits until more text follows
-    it, so that the pieces sent, joined, are the final text (the service's paragraphs each
-    end with a blank line that the final text lacks)."""
-
-    def __init__(self) -> None:
-        self.received = ""
-        self.sent = ""
-
-    def add(self, piece: str) -> str:
-        self.received += piece
-        ready = self.received.rstrip()
-        out, self.sent = ready[len(self.sent):], ready
-        return out
-
-    def rest(self, final: str) -> str | None:
-        """What completes `final` after the text sent; None when `final` does not start with it."""
-        return final[len(self.sent):] if final.startswith(self.sent) else None
-
-
 # --------------------------------------------------------------------------- /v1 (OpenAI-compatible)
 
 
@@ -172,12 +153,13 @@ def openai_router(state: ApiState) -> APIRouter:
                                     **({"usage": None} if usage else {}),
                                     "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})}
 
+        items = await started(service.stream(question, history, body.lang, body.region))
+
         async def events() -> AsyncIterator[dict]:
             yield chunk({"role": "assistant", "content": ""})
             held = HeldBack()
             try:
-                async for item in iterate_in_threadpool(
-                        service.stream(question, history, body.lang, body.region)):
+                async for item in iterate_in_threadpool(items):
                     if isinstance(item, Answer):
                         # What streamed is the start of the final text (Assistant._generate);
                         # an LLM answer's old-sources notice is the rest. Clients only append.
