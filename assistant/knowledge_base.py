@@ -23,6 +23,8 @@ from assistant.errors import InputError
 from assistant.ingest.embedding import Embedder
 from assistant.ingest.indexer import IngestReport
 from assistant.pipeline import Pipeline
+from assistant.search.regions import REGIONS
+from assistant.search.language import LANGUAGES
 from assistant.service import Assistant
 from assistant.types import Answer, Hit, Turn
 
@@ -80,24 +82,31 @@ class KnowledgeBase:
         skipped and listed in the report, and the new index goes live in one step."""
         return self._service.pipeline.ingest(rebuild=rebuild, show_progress=show_progress)
 
-    def search(self, question: str, k: int | None = None) -> tuple[Hit, ...]:
+    def search(self, question: str, k: int | None = None, *,
+               region: str | None = None) -> tuple[Hit, ...]:
         """The best `k` passages for a question (any of NL/FR/EN), best first, with their
-        scores; `k` from 1 to 50, the `top_k` setting when None."""
-        return self._service.search(question, check_k(k)).hits
+        scores; `k` from 1 to 50, the `top_k` setting when None. `region` (`flanders`,
+        `brussels`, `netherlands`, `eu`) keeps that region's documents and the European ones."""
+        return self._service.search(question, check_k(k), check_region(region)).hits
 
-    def ask(self, question: str, history: History = ()) -> Answer:
+    def ask(self, question: str, history: History = (), *, lang: str | None = None,
+            region: str | None = None) -> Answer:
         """A cited answer in the asker's language, or a refusal that says where to ask.
 
         `history` holds the earlier turns, oldest first, as `Turn`s, (question, answer)
         pairs or OpenAI-style messages (`{"role": "user", "content": ...}`, then the
         assistant's): a follow-up such as "En in Brussel?" is read in their light. Anything
-        else raises `ArgumentError` (a ValueError).
+        else raises `ArgumentError` (a ValueError). `lang` (`nl`, `fr`, `en`) is the answer's
+        language, as in the API (detected when None); `region` as for `search`, and a refusal
+        then names that region's public services.
         """
-        return self._service.ask(question, _turns(history))
+        return self._service.ask(question, _turns(history), check_lang(lang), check_region(region))
 
-    def stream(self, question: str, history: History = ()) -> Iterator[str | Answer]:
+    def stream(self, question: str, history: History = (), *, lang: str | None = None,
+               region: str | None = None) -> Iterator[str | Answer]:
         """The answer's text in pieces as it is made, then the finished `Answer` last."""
-        return self._service.stream(question, _turns(history))
+        return self._service.stream(question, _turns(history), check_lang(lang),
+                                    check_region(region))
 
 
 def check_k(k: int | None) -> int | None:
@@ -105,6 +114,18 @@ def check_k(k: int | None) -> int | None:
     if k is None or (type(k) is int and k in K_RANGE):
         return k
     raise ArgumentError(f"{K_MEANING}; got {k!r}")
+
+
+def check_region(region: str | None) -> str | None:
+    if region is None or region in REGIONS:
+        return region
+    raise ArgumentError(f"region is one of {', '.join(REGIONS)} (or None: every region); got {region!r}")
+
+
+def check_lang(lang: str | None) -> str | None:
+    if lang is None or lang in LANGUAGES:
+        return lang
+    raise ArgumentError(f"lang is one of {', '.join(LANGUAGES)} (or None: detected); got {lang!r}")
 
 
 HISTORY_SHAPES = ("a list, oldest first, of Turns, (question, answer) pairs of strings, or "

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from assistant import KnowledgeBase
 from assistant.cli import main
 from assistant.errors import InputError
-from assistant.integrations.llama_index import KnowledgeBaseRetriever
+from assistant.integrations.llama_index import KnowledgeBaseQueryEngine, KnowledgeBaseRetriever
 from assistant.knowledge_base import ArgumentError
 
 QUESTION = "Welke Nederlandse steden namen deel aan NETCO?"
@@ -143,3 +143,27 @@ def test_a_bad_setting_is_one_line_not_a_traceback(name: str, value: str, said: 
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(f"error: {said}") and done.stderr.count("\n") == 1, done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+# --------------------------------------------------------------------------- lang and region
+
+
+def test_lang_and_region_reach_the_python_api_and_the_adapter(kb: KnowledgeBase) -> None:
+    every = {h.passage.meta.region for h in kb.search(QUESTION, k=50)}
+    assert len(every) > 2  # the seed corpus spans regions
+    for region in ("brussels", "flanders"):
+        kept = {h.passage.meta.region for h in kb.search(QUESTION, k=50, region=region)}
+        assert kept and kept <= {region, "eu"}, (region, kept)
+        nodes = KnowledgeBaseRetriever(kb, k=50, region=region).retrieve(QUESTION)
+        assert {n.node.metadata["region"] for n in nodes} == kept
+        for source in kb.ask(QUESTION, region=region).citations:
+            assert source.passage.meta.region in {region, "eu"}
+    assert kb.ask(QUESTION, lang="en").language == "en"
+    assert [p for p in kb.stream(QUESTION, lang="fr")][-1].language == "fr"
+    engine = KnowledgeBaseQueryEngine(kb, lang="en", region="brussels")
+    assert engine.query(QUESTION).metadata["language"] == "en"
+    for bad in ({"region": "wallonia"}, {"lang": "de"}):
+        with pytest.raises(ArgumentError):
+            kb.ask(QUESTION, **bad)
+    with pytest.raises(ArgumentError):
+        kb.search(QUESTION, region="Brussel")

@@ -29,7 +29,7 @@ from llama_index.core.schema import (NodeRelationship, NodeWithScore, QueryBundl
 from llama_index.core.tools import QueryEngineTool
 
 from assistant.answer.citations import citation_json
-from assistant.knowledge_base import KnowledgeBase, check_k
+from assistant.knowledge_base import KnowledgeBase, check_k, check_lang, check_region
 from assistant.types import Citation, Passage
 
 # Ids and offsets are for programs, not for an LLM reading the node's text.
@@ -67,14 +67,16 @@ class KnowledgeBaseRetriever(BaseRetriever):
     """`retrieve(question)` -> the knowledge base's best `k` passages as scored nodes (`k`
     from 1 to 50, as everywhere; the `top_k` setting when None)."""
 
-    def __init__(self, knowledge_base: KnowledgeBase, k: int | None = None, **kwargs) -> None:
+    def __init__(self, knowledge_base: KnowledgeBase, k: int | None = None, *,
+                 region: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.knowledge_base = knowledge_base
         self.k = check_k(k)
+        self.region = check_region(region)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return [NodeWithScore(node=passage_node(hit.passage), score=hit.score)
-                for hit in self.knowledge_base.search(query_bundle.query_str, self.k)]
+        hits = self.knowledge_base.search(query_bundle.query_str, self.k, region=self.region)
+        return [NodeWithScore(node=passage_node(hit.passage), score=hit.score) for hit in hits]
 
     async def _aretrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         return await asyncio.to_thread(self._retrieve, query_bundle)  # CPU-bound: off the loop
@@ -87,15 +89,17 @@ class KnowledgeBaseQueryEngine(BaseQueryEngine):
     a refusal's text says where to ask instead, and it has no source nodes.
     """
 
-    def __init__(self, knowledge_base: KnowledgeBase, callback_manager=None) -> None:
+    def __init__(self, knowledge_base: KnowledgeBase, callback_manager=None, *,
+                 lang: str | None = None, region: str | None = None) -> None:
         super().__init__(callback_manager)
         self.knowledge_base = knowledge_base
+        self.lang, self.region = check_lang(lang), check_region(region)
 
     def _get_prompt_modules(self) -> dict:
         return {}  # no prompts to tune: the answer is extractive (or the LLM's, configured)
 
     def _query(self, query_bundle: QueryBundle) -> Response:
-        answer = self.knowledge_base.ask(query_bundle.query_str)
+        answer = self.knowledge_base.ask(query_bundle.query_str, lang=self.lang, region=self.region)
         return Response(
             response=answer.text,
             source_nodes=[citation_node(c) for c in answer.citations],
