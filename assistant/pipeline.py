@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -12,12 +13,24 @@ from assistant.ingest.embedding import Embedder, load_embedder
 from assistant.errors import StoreUnavailableError
 from assistant.ingest.indexer import MANIFEST_VERSION, IngestReport, index_signature, ingest
 from assistant.search.lexical import SAVED_NAME, open_lexical
+from assistant.read.reader import Reader, Reading, fitted_reader
 from assistant.search.query_batching import QueryBatcher
 from assistant.search.retrieval import FusionWeights, Retriever, SearchResult
 from assistant.search.store import IndexLocation, index_location, open_current
 
 
 RELOAD_CHECK_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a question finds: the passages to answer from (the reader's order), retrieval's
+    own top passages (what the refusal's retrieval features were fitted on) and the reader's
+    reading of the pool, best first."""
+
+    result: SearchResult
+    retrieved: SearchResult
+    readings: tuple[Reading, ...]
 
 
 class Pipeline:
@@ -39,6 +52,12 @@ class Pipeline:
     def query_embedder(self) -> QueryBatcher:
         """The embedder for questions: concurrent ones share an encoder pass."""
         return QueryBatcher(self.embedder)
+
+    @cached_property
+    def reader(self) -> Reader | None:
+        """The reader trained for this encoder (fitted/reader.json); None keeps retrieval's order."""
+        model = fitted_reader(self.embedder.name)
+        return Reader(model) if model else None
 
     @property
     def chunking(self) -> ChunkingParams:
@@ -95,6 +114,18 @@ class Pipeline:
                 raise
             self._live = None
             return self.retriever.search(question, k=k, language=language, region=region)
+
+    def read(self, question: str, k: int, language: str | None = None,
+             region: str | None = None) -> Found:
+        """Retrieval's k passages, and the k that the reader puts first among a wider pool
+        with its reading of every pooled sentence (no reader: retrieval's k both times)."""
+        if self.reader is None:
+            result = self.search(question, k, language, region)
+            return Found(result, result, ())
+        pool = self.search(question, max(k, self.settings.reader_pool), language, region)
+        readings = tuple(self.reader.read(pool))
+        return Found(self.reader.rerank(pool, readings, k),
+                     replace(pool, hits=pool.hits[:k]), readings)
 
     def _load_retriever(self) -> tuple[str, Retriever]:
         store, manifest, generation = open_current(self.location)

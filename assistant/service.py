@@ -64,7 +64,7 @@ class Assistant:
     def search(self, question: str, k: int | None = None,
                region: str | None = None) -> SearchResult:
         question = self.check_question(question)
-        return self.pipeline.search(question, k=k or self.settings.top_k, region=region)
+        return self.pipeline.read(question, k=k or self.settings.top_k, region=region).result
 
     def ask(self, question: str, history: Sequence[Turn] = (), language: str | None = None,
             region: str | None = None) -> Answer:
@@ -93,8 +93,9 @@ class Assistant:
         `region` filters the documents (regions.allowed_regions) and, unless the question
         names a region itself, picks the referral of a refusal."""
         question, history, language, standalone = self._standalone(question, history, language)
-        result, scored, evidence = self._gather_follow_up(question, history, standalone, language,
-                                                          region)
+        # `language` is the answer's; what is searched and decided reads the question's own.
+        result, scored, evidence = self._gather_follow_up(question, history, standalone,
+                                                          detect_language(question), region)
         if evidence.refused:
             where = referral(question, language, self.settings.referrals, region)
             yield Answer(question, language, say("refusal", language, referral=where),
@@ -143,14 +144,14 @@ class Assistant:
     def evidence(self, question: str, history: Sequence[Turn] = (),
                  language: str | None = None) -> Evidence:
         """The features behind the refusal decision, as `respond` sees them (to fit it)."""
-        _, _, language, standalone = self._standalone(question, history, language)
-        return self._gather(standalone, language)[2]
+        question, _, _, standalone = self._standalone(question, history, language)
+        return self._gather(standalone, detect_language(question))[2]
 
     def quote_candidates(self, question: str, history: Sequence[Turn] = (),
                          language: str | None = None) -> list[Sentence]:
         """The scored sentences an answer quotes from, as `respond` sees them (to fit the choice)."""
-        _, _, language, standalone = self._standalone(question, history, language)
-        return self._gather(standalone, language)[1]
+        question, _, _, standalone = self._standalone(question, history, language)
+        return self._gather(standalone, detect_language(question))[1]
 
     def _standalone(self, question: str, history: Sequence[Turn], language: str | None,
                     ) -> tuple[str, tuple[Turn, ...], str, str]:
@@ -162,10 +163,13 @@ class Assistant:
 
     def _gather(self, question: str, language: str,
                 region: str | None = None) -> tuple[SearchResult, list[Sentence], Evidence]:
-        result = self.pipeline.search(question, k=self.settings.top_k, language=language,
-                                      region=region)
-        scored = self.answerer.score(question, language, self.answerer.candidates(result.hits))
-        return result, scored, self.policy.assess(result, scored, language)
+        found = self.pipeline.read(question, k=self.settings.top_k, language=language,
+                                   region=region)
+        retrieved = self.answerer.score(question, language,
+                                        self.answerer.candidates(found.retrieved.hits))
+        scored = (self.answerer.with_readings(self.answerer.candidates(found.result.hits),
+                                              found.readings) if found.readings else retrieved)
+        return found.result, scored, self.policy.assess(found.retrieved, retrieved, language)
 
     def _gather_follow_up(self, question: str, history: Sequence[Turn], standalone: str,
                           language: str, region: str | None = None,

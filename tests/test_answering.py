@@ -78,6 +78,21 @@ def test_questions_outside_the_knowledge_base_are_refused_with_a_referral(servic
 
 
 @pytest.mark.model
+@pytest.mark.parametrize("question", [
+    "Mag mijn verhuurder de huur verhogen tijdens het contract?",  # refused whatever `lang` says
+    "Quelles villes néerlandaises ont participé à NETCO ?",  # answered whatever `lang` says
+])
+def test_the_answer_language_never_changes_the_decision(service, question):
+    """`lang` chooses the language the answer is written in; the question's own language is
+    what retrieval, the reader and the refusal read (it was read as `lang`: a portal passing
+    its interface language turned refusals into unrelated quotes)."""
+    answers = {lang: service.ask(question, language=lang) for lang in ("nl", "fr", "en")}
+    assert len({a.refused for a in answers.values()}) == 1
+    assert len({tuple(c.passage.passage_id for c in a.citations) for a in answers.values()}) == 1
+    assert {lang: a.language for lang, a in answers.items()} == {"nl": "nl", "fr": "fr", "en": "en"}
+
+
+@pytest.mark.model
 def test_follow_up_uses_the_conversation(service):
     history = [Turn("Wat was het thema van het eerste NETCO-webinar in 2022?")]
     answer = service.ask("Wie organiseerde dat?", history)

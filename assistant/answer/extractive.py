@@ -11,6 +11,7 @@ acts as a prior. How close a runner-up must score to be quoted too is fitted per
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.ingest.chunking import is_heading
@@ -20,6 +21,7 @@ from assistant.search.question import asks_for_number, has_number
 from assistant.answer.short_answer import short_answer
 from assistant.answer.messages import language_name, say
 from assistant.answer.planted import is_planted
+from assistant.read.reader import Reading
 from assistant.types import Citation, Hit, Passage
 
 _SHORT_LINE = 60
@@ -78,6 +80,14 @@ class ExtractiveAnswerer:
             if wants_number and has_number(sentence.text):
                 score += self.settings.number_bonus
             scored.append(replace(sentence, score=score))
+        return sorted(scored, key=lambda s: s.score, reverse=True)
+
+    @staticmethod
+    def with_readings(sentences: list[Sentence], readings: Sequence[Reading]) -> list[Sentence]:
+        """The sentences scored by the reader's logits (read/reader.py), best first."""
+        logits = {(r.candidate.hit.passage.passage_id, r.candidate.end): r.logit for r in readings}
+        scored = [replace(s, score=logits[(s.passage.passage_id, s.end)]) for s in sentences
+                  if (s.passage.passage_id, s.end) in logits]
         return sorted(scored, key=lambda s: s.score, reverse=True)
 
     def select(self, scored: list[Sentence]) -> list[Sentence]:

@@ -71,7 +71,9 @@ _NUMBER = re.compile(r"\d+")
 
 def evidence_features(result: SearchResult, scored: list[Sentence], language: str,
                       coverage_passages: int = 3) -> dict[str, float]:
-    """What the decision reads, from the search result and the best-scored sentence."""
+    """What the decision reads, from retrieval's own top passages and best-scored sentence
+    (where a reader reorders them, the decision still reads retrieval's order: it was fitted
+    on it, and the reader's logits added nothing there, docs/answering.md)."""
     hits = result.hits
     top = hits[0] if hits else None
     best = scored[0] if scored else None

@@ -4,7 +4,8 @@
 
 An answer quotes its best sentence, then runners-up that score within `relative_cutoff` of
 it (at most `max_sentences`, near-duplicates dropped: answer.ExtractiveAnswerer.select).
-The cutoff is a distance in the encoder's cosine, so it is fitted per encoder: e5-small's
+The cutoff is a distance in the sentence score (the encoder's cosine, or the reader's logit
+where one is fitted: read/reader.py), so it is fitted per encoder: e5-small's
 cosines crowd into a narrow band where 0.04 already admits 2.6 quotes per answer, while
 EmbeddingGemma's spread so that the same 0.04 quotes 1.3 and misses the evidence sentence
 ranked second or third. The figure fitted is the share of answerable questions whose quotes
@@ -31,7 +32,8 @@ from .fit import EVAL_FILES, FOLDS, HELDOUT, REPO, _group, store_fitted
 
 QUOTE_BUDGET = 2.5  # quotes per answer on average: a short read, room for a second source
 MAX_SENTENCES = 3
-CUTOFFS = tuple(round(c, 3) for c in np.arange(0.02, 0.305, 0.01))
+# Cosine distances for an encoder's own scores, then logit distances for a reader's.
+CUTOFFS = tuple(round(c, 3) for c in (*np.arange(0.02, 0.305, 0.01), *np.arange(0.4, 6.05, 0.2)))
 
 
 def collect(service: Assistant, paths: list[Path], corpus: Path,

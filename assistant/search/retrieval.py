@@ -12,7 +12,7 @@ stored with the passage at ingest. See docs/retrieval.md for the measurements.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -31,7 +31,7 @@ class FusionWeights:
     cross_language: float = 0.0
     best_sentence: float = 0.5
     number_penalty: float = 0.05
-    rerank_depth: int = 20
+    rerank_depth: int = 100  # every candidate: the best sentence can lift a passage far
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class SearchResult:
     hits: tuple[Hit, ...]
     # Share of the question's terms absent from the whole index (lexical.unknown_share).
     unknown_words: float = 0.0
+    # The question's own vector: the reader compares it with the stored sentence vectors.
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 class Retriever:
@@ -69,7 +71,7 @@ class Retriever:
         ranked = sorted(fused.values(), key=lambda h: h.score, reverse=True)
         reranked = self._rerank(ranked, vector, asks_for_number(question))
         return SearchResult(question, language, tuple(reranked[:k]),
-                            self.lexical.unknown_share(question, language))
+                            self.lexical.unknown_share(question, language), vector)
 
     def _fuse(self, hit: Hit, lexical: dict[str, float], language: str) -> Hit:
         same = hit.passage.meta.language == language  # stored with every passage

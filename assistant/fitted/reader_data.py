@@ -1,0 +1,91 @@
+"""The reader's training material: shared/train/housing-qa.jsonl as a knowledge base.
+
+Its 160 documents are written out as a corpus folder (one text file and sidecar each,
+the file named after `doc_id`), beside the seed documents, so that the reader learns from
+the candidates the product's own retrieval proposes in a knowledge base of realistic size.
+The questions keep their document as group: folds never split a document.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+TRAIN = REPO.parent / "shared" / "train"
+HOUSING_QA = TRAIN / "housing-qa.jsonl"
+# PIAF v1.0 (MIT, (c) 2020 DINUM/Etalab, notice in shared/train/piaf-LICENSE): real French
+# questions on Wikipedia articles; the sentence holding the answer is the evidence.
+PIAF = TRAIN / "piaf-v1.0.json"
+
+
+@dataclass(frozen=True)
+class TrainQuestion:
+    qid: str
+    doc_id: str  # the group: questions on one document share wording and facts
+    lang: str
+    q: str
+    evidence: tuple[str, ...]  # empty for a near-miss
+    answer: str = ""
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.evidence)
+
+
+def read_housing_qa(path: Path = HOUSING_QA) -> tuple[list[dict], list[TrainQuestion]]:
+    documents = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+                 if line.strip()]
+    questions = [
+        TrainQuestion(q["qid"], doc["doc_id"], q["lang"], q["q"],
+                      () if q.get("unanswerable") else tuple(q["evidence"]), q.get("answer", ""))
+        for doc in documents for q in doc["questions"]
+    ]
+    return documents, questions
+
+
+def write_corpus(documents: list[dict], folder: Path, seeds: Path | None = REPO / "corpus") -> None:
+    """The documents as corpus files (plus the seeds' files, when given) in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for doc in documents:
+        name = f"{doc['doc_id']}.txt"
+        (folder / name).write_text(doc["text"], encoding="utf-8")
+        meta = {"title": doc["title"], "publisher": doc["publisher"], "language": doc["lang"]}
+        if doc["region"]:
+            meta["region"] = doc["region"]
+        (folder / f"{name}.meta.json").write_text(json.dumps(meta, ensure_ascii=False),
+                                                  encoding="utf-8")
+    if seeds is not None:
+        for path in seeds.glob("*.txt*"):
+            shutil.copy2(path, folder / path.name)
+
+
+def read_piaf(path: Path = PIAF) -> tuple[list[dict], list[TrainQuestion]]:
+    """PIAF's articles as documents (paragraphs joined), each question with the sentence
+    span of its answer as evidence: the answer string alone would match other sentences."""
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    documents, questions = [], []
+    for number, article in enumerate(data):
+        doc_id = f"piaf-{number:03d}"
+        documents.append({"doc_id": doc_id, "lang": "fr", "region": "", "title": article["title"],
+                          "publisher": "Wikipédia (PIAF v1.0, Etalab)",
+                          "text": "\n\n".join(p["context"] for p in article["paragraphs"])})
+        for paragraph in article["paragraphs"]:
+            context = paragraph["context"]
+            for qa in paragraph["qas"]:
+                answer = qa["answers"][0]
+                start = context.rfind(". ", 0, answer["answer_start"]) + 1
+                end = context.find(". ", answer["answer_start"] + len(answer["text"]))
+                sentence = context[start : end + 1 if end >= 0 else len(context)].strip()
+                questions.append(TrainQuestion(f"{doc_id}-{qa['id']}", doc_id, "fr",
+                                               qa["question"], (sentence,), answer["text"]))
+    return documents, questions
+
+
+if __name__ == "__main__":
+    import sys
+
+    docs, _ = read_piaf() if sys.argv[2:] == ["piaf"] else read_housing_qa()
+    write_corpus(docs, Path(sys.argv[1]), seeds=None if sys.argv[2:] == ["piaf"] else REPO / "corpus")

@@ -1,0 +1,1 @@
+"""Reading: which pooled sentences answer the question, scored by a model trained here (assistant/fitted/train_reader.py)."""

@@ -1,0 +1,132 @@
+"""The reader on documents it never saw, and what it costs, against the encoder alone.
+
+    python benchmarks/bench_reader.py [--index DIR] [--seed-index DIR] [--repeat 3]
+
+1. Knowledge base of the 160 housing-qa documents + the seeds (built once into --index,
+   as `python -m assistant.fitted.train_reader` does). 5 folds grouped by document: for
+   each, a reader is trained on the other four folds' questions and the product answers
+   this fold's questions with it (retrieval, reader, quotes, refusal: the whole service).
+   Printed per language with 95% bootstrap intervals: the evidence passage first and in the
+   top 5, the answer's quotes holding the evidence, answerable questions refused, and
+   near-misses refused; beside them the same product with the encoder's order alone
+   (no reader) on the same candidates. The refusal model is fitted on shared/eval, never on
+   these questions, so every figure is held out.
+2. Time per question on the seed knowledge base (the eval files' questions, warm), with and
+   without the reader in the same run, as a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+
+from assistant.config import Settings  # noqa: E402
+from assistant.evaluation import bootstrap_interval, format_rate, read_questions, supports  # noqa: E402
+from assistant.fitted.reader_data import HOUSING_QA, read_housing_qa  # noqa: E402
+from assistant.fitted.train_reader import FOLDS, build_index, collect, fit  # noqa: E402
+from assistant.pipeline import Pipeline  # noqa: E402
+from assistant.read.reader import Reader  # noqa: E402
+from assistant.service import Assistant  # noqa: E402
+
+EVAL = REPO.parent / "shared" / "eval"
+
+
+def product_outcomes(service: Assistant, questions) -> list[dict]:
+    rows = []
+    for question in questions:
+        answer, result = service.respond(question.q)
+        ranks = [supports(h.passage.text, question.evidence) for h in result.hits] \
+            if question.answerable else []
+        quotes = " ".join(c.quote for c in answer.citations)
+        rows.append({"lang": question.lang, "answerable": question.answerable,
+                     "first": float(bool(ranks) and ranks[0]), "top5": float(any(ranks[:5])),
+                     "grounded": float(question.answerable and not answer.refused
+                                       and supports(quotes, question.evidence)),
+                     "refused": float(answer.refused)})
+    return rows
+
+
+def table(name: str, rows: list[dict]) -> None:
+    print(f"\n{name}")
+    print(f"{'group':<5} {'n':>4} {'evidence first':<20} {'in top 5':<20} {'cites evidence':<20} "
+          f"{'answerable refused':<20} {'near-miss n':>11} near-misses refused")
+    for group in ("all", "nl", "fr", "en"):
+        chosen = [r for r in rows if group in ("all", r["lang"])]
+        answerable = [r for r in chosen if r["answerable"]]
+        near = [r["refused"] for r in chosen if not r["answerable"]]
+        cells = [format_rate(np.mean(v), bootstrap_interval(v)) for v in (
+            [r["first"] for r in answerable], [r["top5"] for r in answerable],
+            [r["grounded"] for r in answerable], [r["refused"] for r in answerable])]
+        print(f"{group:<5} {len(answerable):>4} " + " ".join(f"{c:<20}" for c in cells)
+              + f" {len(near):>11} {format_rate(np.mean(near), bootstrap_interval(near))}")
+
+
+def held_out_product(index: Path, settings: Settings) -> None:
+    from sklearn.model_selection import GroupKFold
+
+    pipeline = build_index(index, settings)
+    _, questions = read_housing_qa(HOUSING_QA)
+    print(f"collecting the reader's pools for {len(questions)} questions...")
+    pools = collect(pipeline, questions, settings.reader_pool)
+    by_id = {p.question.qid: p for p in pools}
+    questions = [q for q in questions if q.qid in by_id]
+    groups = np.array([q.doc_id for q in questions])
+    service = Assistant(settings, pipeline)
+    with_reader, without = [], []
+    for fold, (train, test) in enumerate(GroupKFold(n_splits=FOLDS).split(questions, groups=groups)):
+        pipeline.reader = Reader(fit([by_id[questions[i].qid] for i in train]))
+        with_reader += product_outcomes(service, [questions[i] for i in test])
+        print(f"  fold {fold + 1}/{FOLDS} answered", flush=True)
+    pipeline.reader = None
+    without = product_outcomes(service, questions)
+    table("housing-qa knowledge base, held-out documents, with the reader", with_reader)
+    table("same questions, encoder's order alone (no reader)", without)
+
+
+def timing(seed_index: Path | None, settings: Settings, repeat: int) -> None:
+    pipeline = Pipeline(settings, index_dir=seed_index)
+    service = Assistant(settings, pipeline)
+    questions = [q.q for name in ("dev.jsonl", "dev2.jsonl") for q in read_questions(EVAL / name)]
+    reader = pipeline.reader
+    for q in questions[:3]:
+        service.ask(q)  # warm: model, index, caches
+    times: dict[str, list[float]] = {"with reader": [], "without": []}
+    for _ in range(repeat):
+        for q in questions:
+            for name, chosen in (("with reader", reader), ("without", None)):
+                pipeline.reader = chosen
+                started = time.perf_counter()
+                service.ask(q)
+                times[name].append(time.perf_counter() - started)
+    pipeline.reader = reader
+    p50 = {name: statistics.median(values) for name, values in times.items()}
+    print(f"\ntime per question on the seed knowledge base ({len(questions)} questions x {repeat}, "
+          f"alternating): with the reader p50 {1000 * p50['with reader']:.0f} ms, without "
+          f"{1000 * p50['without']:.0f} ms, ratio x{p50['with reader'] / p50['without']:.2f}, "
+          f"+{1000 * (p50['with reader'] - p50['without']):.0f} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--index", type=Path, default=Path(tempfile.gettempdir()) / "housing-qa-index")
+    parser.add_argument("--seed-index", type=Path, default=None)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    settings = Settings()
+    timing(args.seed_index, settings, args.repeat)
+    held_out_product(args.index, settings)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

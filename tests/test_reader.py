@@ -1,0 +1,96 @@
+"""The reader: its fitted file, its features, the order it gives, and its answers on the seeds."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+
+from assistant.answer.extractive import ExtractiveAnswerer, ExtractiveSettings, Sentence
+from assistant.read.features import SCALARS, candidates, pair_features
+from assistant.read.reader import READER_FILE, Reader, ReaderModel, fitted_reader
+from assistant.search.retrieval import SearchResult, scored_sentences
+from assistant.types import DocumentMeta, Hit, Passage
+
+GEMMA = "st:embeddinggemma-300m"
+
+
+def _hit(doc: str, sentences: list[str], vectors: list[list[float]], dense: float,
+         language: str = "nl") -> Hit:
+    text = " ".join(sentences)
+    spans, start = [], 0
+    for sentence in sentences:
+        spans.append((start, start + len(sentence)))
+        start += len(sentence) + 1
+    passage = Passage(Passage.make_id(doc, 0, len(text), text), doc, text, 0, len(text),
+                      DocumentMeta(title=doc, language=language), tuple(spans))
+    return Hit(passage, score=dense, dense=dense,
+               sentence_vectors=np.array(vectors, dtype=np.float16))
+
+
+def _cosine_reader() -> Reader:
+    """A reader that reads nothing but the sentence cosine."""
+    features = ("cosine",)
+    return Reader(ReaderModel(features, np.zeros(1, np.float32), np.ones(1, np.float32),
+                              np.ones(1, np.float32), 0.0))
+
+
+def _result() -> SearchResult:
+    first = _hit("a", ["Het project liep twee jaar.", "Er waren zestien partners."],
+                 [[0.2, 0.0], [0.3, 0.1]], dense=0.6)
+    second = _hit("b", ["Barcelona was de coördinator van het netwerk."], [[0.9, 0.1]], dense=0.5)
+    return SearchResult("Wie coördineerde het netwerk?", "nl", (first, second),
+                        vector=np.array([1.0, 0.0], dtype=np.float32))
+
+
+def test_the_fitted_reader_reads_named_features() -> None:
+    data = json.loads(READER_FILE.read_text(encoding="utf-8"))
+    model = fitted_reader(GEMMA)
+    assert model is not None and set(model.features) <= set(SCALARS)
+    assert np.all(model.scale > 0) and np.all(np.isfinite(model.weights))
+    figures = data["models"][GEMMA]["cross_validated"]
+    assert figures["answerable"] >= 700  # trained and judged on housing-qa, not on the dev files
+    # held out by document, the reader beats the encoder's own order it starts from
+    assert figures["passage@1"][0] > 0.6
+
+
+def test_an_encoder_without_a_fitted_reader_keeps_retrievals_order() -> None:
+    assert fitted_reader("st:multilingual-e5-small") is None
+
+
+def test_every_pooled_sentence_gets_the_same_named_features_in_any_language() -> None:
+    result = _result()
+    pool = candidates(result)
+    products, scalars = pair_features(result, pool)
+    assert [c.text for c in pool] == ["Het project liep twee jaar.", "Er waren zestien partners.",
+                                      "Barcelona was de coördinator van het netwerk."]
+    assert scalars.shape == (3, len(SCALARS)) and products.shape == (3, 2)
+    cosine = scalars[:, SCALARS.index("cosine")]
+    assert np.allclose(cosine, products.sum(axis=1)) and np.allclose(cosine, [0.2, 0.3, 0.9], atol=1e-3)
+    assert scalars[2, SCALARS.index("cosine_gap")] == 0.0  # the best one
+    assert scalars[0, SCALARS.index("passage_rank")] == 0.0
+
+
+def test_passages_come_in_the_order_of_their_best_read_sentence() -> None:
+    reader = _cosine_reader()
+    result = _result()
+    readings = reader.read(result)
+    assert readings[0].candidate.text.startswith("Barcelona")
+    reranked = reader.rerank(result, readings, k=2)
+    assert [h.passage.doc_id for h in reranked.hits] == ["b", "a"]  # retrieval had a first
+    assert [h.passage.doc_id for h in reader.rerank(result, readings, k=1).hits] == ["b"]
+
+
+def test_quotes_take_the_readers_scores() -> None:
+    reader = _cosine_reader()
+    pool = _result()
+    result = reader.rerank(pool, reader.read(pool), k=2)
+    result = replace(result, hits=tuple(replace(h, sentences=scored_sentences(h, pool.vector))
+                                        for h in result.hits))  # as retrieval fills them
+    scored = ExtractiveAnswerer.with_readings(ExtractiveAnswerer().candidates(result.hits),
+                                              reader.read(result))
+    assert isinstance(scored[0], Sentence) and scored[0].text.startswith("Barcelona")
+    assert [round(s.score, 2) for s in scored] == [0.9, 0.3, 0.2]
+    chosen = ExtractiveAnswerer(ExtractiveSettings(max_sentences=1)).select(scored)
+    assert [s.text[:9] for s in chosen] == ["Barcelona"]
