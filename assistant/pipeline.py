@@ -9,6 +9,7 @@ from pathlib import Path
 
 from assistant.ingest.chunking import ChunkingParams
 from assistant.config import Settings
+from assistant.ingest.documents import ReadLimits
 from assistant.ingest.embedding import Embedder, load_embedder
 from assistant.errors import StoreUnavailableError
 from assistant.ingest.indexer import MANIFEST_VERSION, IngestReport, index_signature, ingest
@@ -73,7 +74,7 @@ class Pipeline:
             corpus_dir or self.settings.corpus_dir, self.location, self.embedder, self.chunking,
             lock_path=self.index_dir / ".ingest.lock", rebuild=rebuild,
             batch_size=self.settings.embed_batch_size, show_progress=show_progress,
-            max_decompressed_bytes=self.settings.max_decompressed_bytes,
+            limits=ReadLimits.from_settings(self.settings),
         )
         self._live = None  # the next search sees the new generation
         return report

@@ -20,12 +20,14 @@ from pathlib import Path
 
 import docx
 import pytest
+from fakes import HashingEmbedder
 from test_documents import NL
 
 from assistant.config import Settings
 from assistant.ingest.corpus_files import UnreadableFile
 from assistant.ingest.documents import ReadLimits, iter_corpus
 from assistant.ingest.read_sandbox import ReaderFailed, ReaderProcess
+from assistant.pipeline import Pipeline
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 MB = 2**20
@@ -148,3 +150,15 @@ def test_the_limits_are_settings() -> None:
         max_decompressed_bytes=3 * MB, max_file_bytes=5 * MB, max_document_chars=20_000,
         max_parse_seconds=2.5, max_parse_memory_bytes=128 * MB)
     assert ReadLimits.from_settings(Settings()) == ReadLimits()
+
+
+def test_the_pipeline_reads_with_its_own_settings_limits(tmp_path) -> None:
+    """A Settings object built in code sets the limits, not only the ASSISTANT_* environment."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "small.txt").write_text("Coöperatief wonen in Gent.\n\nEen korte tekst.", "utf-8")
+    (corpus / "large.txt").write_text("Wonen in Brussel. " * 80_000, "utf-8")  # ~1.4 MB
+    settings = Settings(max_file_bytes=MB, index_dir=tmp_path / "index", corpus_dir=corpus)
+    report = Pipeline(settings, embedder=HashingEmbedder()).ingest(show_progress=False)
+    assert report.documents == 1
+    assert [(s.path, "ASSISTANT_MAX_FILE_BYTES" in s.reason) for s in report.skipped] == [("large.txt", True)]
