@@ -25,6 +25,9 @@ def cmd_prepare(args, settings: Settings) -> int:
     from assistant.ingest.embedding import prepare_encoder
 
     print(f"encoder {settings.encoder} ready in {prepare_encoder(settings, force=args.force)}")
+    from assistant.read.reader import verify_reader
+
+    print(verify_reader(Pipeline(settings).embedder.name))
     return 0
 
 

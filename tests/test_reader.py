@@ -6,10 +6,13 @@ import json
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from assistant.answer.extractive import ExtractiveAnswerer, ExtractiveSettings, Sentence
 from assistant.read.features import SCALARS, candidates, pair_features
-from assistant.read.reader import READER_FILE, Reader, ReaderModel, fitted_reader
+import assistant.read.reader as reader_module
+from assistant.errors import ModelNotPreparedError
+from assistant.read.reader import READER_FILE, Reader, ReaderModel, fitted_reader, verify_reader
 from assistant.search.retrieval import SearchResult, scored_sentences
 from assistant.types import DocumentMeta, Hit, Passage
 
@@ -94,3 +97,19 @@ def test_quotes_take_the_readers_scores() -> None:
     assert [round(s.score, 2) for s in scored] == [0.9, 0.3, 0.2]
     chosen = ExtractiveAnswerer(ExtractiveSettings(max_sentences=1)).select(scored)
     assert [s.text[:9] for s in chosen] == ["Barcelona"]
+
+
+def test_prepare_verifies_the_reader_and_names_a_damaged_one(tmp_path, monkeypatch) -> None:
+    assert "verified" in verify_reader(GEMMA)
+    assert "no reader" in verify_reader("st:multilingual-e5-small")
+    data = json.loads(READER_FILE.read_text(encoding="utf-8"))
+    data["models"][GEMMA]["features"]["cosine"]["weight"] += 1.0  # an altered weight
+    damaged = tmp_path / "reader.json"
+    damaged.write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setattr(reader_module, "READER_FILE", damaged)
+    fitted_reader.cache_clear()
+    try:
+        with pytest.raises(ModelNotPreparedError, match="probe logit"):
+            verify_reader(GEMMA)
+    finally:
+        fitted_reader.cache_clear()

@@ -175,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     held_out, best = cross_validate(pools)
     figures = report(pools, held_out, best)
     if args.write:
-        path = store_fitted("reader", encoder, fit(pools).as_dict(),
+        model = fit(pools)
+        path = store_fitted("reader", encoder, {**model.as_dict(), "probe": model.probe()},
                             [HOUSING_QA], cross_validated=figures)
         print(f"wrote {path} for {encoder}")
     return 0

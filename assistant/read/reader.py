@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from assistant.errors import ModelNotPreparedError
 from assistant.fitted import FOLDER
 from assistant.read.features import SCALARS, Candidate, candidates, pair_features
 from assistant.search.retrieval import SearchResult
@@ -52,12 +53,37 @@ class ReaderModel:
                    float(data["intercept"]))
 
 
+    def probe(self) -> float:
+        """The logit of a fixed example (every feature one standard deviation above its mean):
+        stored beside the weights at training, recomputed by `assistant prepare`."""
+        return round(float(self.weights.sum() + self.intercept), 5)
+
+
 @dataclass(frozen=True)
 class Reading:
     """One pooled sentence and the reader's logit that it answers the question."""
 
     candidate: Candidate
     logit: float
+
+
+def verify_reader(encoder: str) -> str:
+    """One line on the encoder's reader, or ModelPreparationError when its file is damaged."""
+    try:
+        model = fitted_reader(encoder)
+        stored = json.loads(READER_FILE.read_text(encoding="utf-8"))["models"].get(encoder, {})
+        unknown = set(model.features) - set(SCALARS) if model else set()
+        if unknown or (model and stored.get("probe") != model.probe()):
+            raise ValueError(f"unknown features {sorted(unknown)}" if unknown else
+                             f"probe logit {model.probe()} is not the stored {stored.get('probe')}")
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ModelNotPreparedError(f"The reader in {READER_FILE.name} is damaged ({error}); "
+                                    "restore it or retrain it (python -m "
+                                    "assistant.fitted.train_reader --write).") from None
+    if model is None:
+        return f"no reader fitted for {encoder}: passages keep retrieval's order"
+    return (f"reader for {encoder}: logistic over {len(model.features)} features, fitted "
+            f"{stored.get('fitted', '?')}, verified (probe logit {model.probe()})")
 
 
 @lru_cache(maxsize=None)
