@@ -167,7 +167,10 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
                    sources_empty, useful, like, dislike, copy, clear, status, announcer,
                    records, language, shown, sent, *[c for slot in slots for c in slot]}
 
-        def render(reply: view.Reply, clear_question: bool, props_sent: dict | None) -> dict:
+        def render(reply: view.Reply, clear_question: bool, props_sent: dict | None,
+                   announce: bool = True) -> dict:
+            """Every output for `reply`; `announce`: give the announcer the finished answer
+            (False for a relabelling: the same answer is not read out again)."""
             words = view.labels(reply.language)
             answered = reply.final and view.last_answer_index(reply.records) == len(reply.history) - 1
             props_sent = dict(props_sent or {})
@@ -194,7 +197,8 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
                 copy: update(copy, words["copy"], visible=answered),
                 clear: update(clear, words["clear"], visible=bool(reply.history)),
                 status: "" if clear_question else gr.skip(),
-                announcer: reply.history[-1]["content"] if answered else "",
+                announcer: (gr.skip() if not announce
+                            else view.announcement(reply.history[-1]) if answered else ""),
                 records: reply.records,
                 language: reply.language,
                 shown: reply.answer if reply.final else gr.skip(),
@@ -235,7 +239,7 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
             reply = view.Reply(history or [], code, session_records or {},
                                view.source_views(answer_shown, code), final=True,
                                answer=answer_shown)
-            return {**render(reply, False, props_sent), chosen: code}
+            return {**render(reply, False, props_sent, announce=False), chosen: code}
 
         def vote(liked: bool):
             def handler(session_records, current_language) -> str:

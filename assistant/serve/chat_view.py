@@ -251,6 +251,13 @@ def link_markers(message: str, answer: Answer) -> str:
     return _MARKER.sub(link, message)
 
 
+def announcement(message: Any) -> str:
+    """The text the hidden announcer reads out for an assistant message (a dict or a
+    ChatMessage, its content a string or the list of parts the browser sends back): the
+    answer's Markdown without the `[n]` links, so that nothing in it can take the focus."""
+    return _LINKED_MARKER.sub(lambda match: f"[{match.group(1)}\\]", message_text(message))
+
+
 def _unlinked(message: str) -> str:
     """`link_markers` undone: a follow-up's history holds the answer's plain `[n]`."""
     return _LINKED_MARKER.sub(lambda match: f"[{match.group(1)}]", message)
