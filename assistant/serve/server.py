@@ -27,6 +27,7 @@ from assistant.serve.api_guard import Guard, error_body
 from assistant.serve.api_messages import preferred_language
 from assistant.answer.catalogue import chat_script, widget_script
 from assistant.serve.chat_routes import ChatEvents
+from assistant.serve.log_guard import guard_logs
 from assistant.serve.security_headers import security_headers
 from assistant.config import Settings
 from assistant.serve.official_pages import install_official_pages
@@ -94,6 +95,7 @@ def create_app(settings: Settings, service: Assistant | None = None, *,
 
     own_routes = list(app.routes)
     blocks = _mount_ui(app, service) if with_ui else None
+    guard_logs()  # Gradio's tracebacks (they repeat the client's input) become one line
     app.state.chat = blocks
     app.add_middleware(Guard, allowed_origins=settings.allowed_origins,
                        max_body_bytes=settings.max_body_bytes,
@@ -278,8 +280,9 @@ def server_config(app, settings: Settings, host: str = "127.0.0.1", port: int = 
                   **options) -> uvicorn.Config:
     """How `assistant serve` runs `app`: forwarded headers only from `trusted_proxies` (the
     app reads them, uvicorn does not), a cap on open connections, deadlines for request
-    heads and idle connections, no WebSocket, redacted access log. (h11 bounds a head still
-    arriving to 16 kB; the guard refuses a complete one over that.)"""
+    heads and idle connections, no WebSocket, redacted access log, bounded log lines with no
+    request content (log_guard.py). (h11 bounds a head still arriving to 16 kB; the guard
+    refuses a complete one over that.)"""
     protocol = type("GuardedH11Protocol", (GuardedH11Protocol,),
                     {"header_timeout": settings.header_timeout_s})
     config = uvicorn.Config(app, host=host, port=port, http=protocol, ws="none",
@@ -290,6 +293,7 @@ def server_config(app, settings: Settings, host: str = "127.0.0.1", port: int = 
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RedactQuery) for f in access.filters):
         access.addFilter(RedactQuery())
+    guard_logs()  # on the handlers uvicorn.Config just set up: bounded lines, no request content
     return config
 
 
