@@ -158,6 +158,16 @@ class Settings(BaseSettings):
                     "empty: none, the client is the peer of the connection.")
     max_connections: int = Field(
         1000, ge=10, description="Open connections served at once; more are closed at once.")
+    max_streams_per_client: int = Field(
+        8, ge=1, description="The chat's long-lived requests (Gradio's heartbeat and answer "
+                             "streams) one client address may hold open at once; more are "
+                             "refused 429. All clients together may hold half of "
+                             "max_connections (503 past that), and each heartbeat opened is "
+                             "charged to the client's search_rate_limit.")
+    max_stream_seconds: float = Field(
+        600, gt=0, description="Seconds a heartbeat or answer stream of the chat stays open; "
+                               "then it is ended as soon as its session has no question in "
+                               "progress (at most 60 s later).")
     header_timeout_s: float = Field(
         10, gt=0, description="Seconds a connection may take to send a request's head "
                               "(after opening or after its previous response).")

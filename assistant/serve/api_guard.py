@@ -6,8 +6,9 @@ the allow-list (403; `/widget.js` loads anywhere), answers CORS only for allowed
 (never with credentials; Gradio's own CORS headers are dropped), caps the body size (413)
 and the time to send it (408), and adds the security headers. On the chat's side it lets
 only the routes the chat uses reach Gradio (`chat_routes`), charges each chat event to the
-client's budget (429; a question over it goes on marked, see `Guard._charge`), and turns
-Gradio's errors into the product's shape. An unexpected error is logged as one line and
+client's budget (429; a question over it goes on marked, see `Guard._charge`), keeps the
+chat's long-lived streams within StreamLimits (per client, in all, charged, with a lifetime),
+and turns Gradio's errors into the product's shape. An unexpected error is logged as one line and
 answered 500 in the same shape.
 """
 
@@ -18,7 +19,9 @@ import json
 import logging
 import re
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from typing import Protocol
@@ -31,7 +34,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.serve.api_messages import preferred_language, say
-from assistant.serve.chat_routes import OVER_BUDGET, ChatEvents, ChatRoute, chat_route
+from assistant.serve.chat_routes import (OVER_BUDGET, ChatEvents, ChatRoute, chat_route,
+                                         stream_session)
 from assistant.errors import AssistantError, RateLimitedError
 from assistant.serve.security_headers import HEADER_NAMES, security_headers
 
@@ -42,6 +46,13 @@ EMBEDDABLE = frozenset({"/widget.js"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A request line and headers beyond this are refused (h11 only bounds a head still arriving).
 MAX_HEAD_BYTES = 16 * 1024
+# A full server's answer: 503, this sentence, Retry-After (the connection cap in server.py,
+# the cap on open streams here). (catalogue.API is owned by the answering work; this one
+# sentence waits here to join it.)
+BUSY_SECONDS = 5
+BUSY = {"nl": "De assistent is even te druk. Probeer het over enkele seconden opnieuw.",
+        "fr": "L'assistant est momentanément surchargé. Réessayez dans quelques secondes.",
+        "en": "The assistant is busy. Please try again in a few seconds."}
 
 
 # --------------------------------------------------------------------------- error shape, client key
@@ -151,6 +162,46 @@ class Refused(Exception):
         self.status, self.message, self.headers = status, message, dict(headers or {})
 
 
+@dataclass(frozen=True)
+class StreamLimits:
+    """Gradio's long-lived GETs (heartbeat, queue data; chat_routes' `stream` routes): at most
+    `per_client` open per client address (429 past them) and `total` in all (503), a
+    heartbeat charged to the client's cheap budget, each ended after `lifetime_s`, or once
+    its session has no question in progress, at most `grace_s` later."""
+
+    per_client: int
+    total: int
+    lifetime_s: float
+    grace_s: float = 60.0
+
+
+class OpenStreams:
+    """The streams open now, per client and in all (one event loop: no lock needed)."""
+
+    def __init__(self, limits: StreamLimits) -> None:
+        self.limits = limits
+        self.by_client: dict[str, int] = {}
+        self.total = 0
+
+    @contextmanager
+    def held(self, client: str, language: str) -> Iterator[None]:
+        if self.by_client.get(client, 0) >= self.limits.per_client:
+            raise Refused(429, say("rate_limited", language, seconds=BUSY_SECONDS),
+                          {"retry-after": str(BUSY_SECONDS), "connection": "close"})
+        if self.total >= self.limits.total:
+            raise Refused(503, BUSY.get(language, BUSY["en"]),
+                          {"retry-after": str(BUSY_SECONDS), "connection": "close"})
+        self.by_client[client] = self.by_client.get(client, 0) + 1
+        self.total += 1
+        try:
+            yield
+        finally:
+            self.total -= 1
+            self.by_client[client] -= 1
+            if not self.by_client[client]:
+                del self.by_client[client]
+
+
 class Guard:
     """See the module docstring. `own_routes` are the app's routes besides the chat; with
     `chat` (the mounted Blocks' events) every other path is the chat's."""
@@ -161,7 +212,8 @@ class Guard:
     def __init__(self, app: ASGIApp, *, allowed_origins: Sequence[str], max_body_bytes: int,
                  max_chat_body_bytes: int | None = None, body_timeout_s: float = 10.0,
                  own_routes: Iterable = (), chat: ChatEvents | None = None,
-                 budgets: Mapping[str, Budget] | None = None) -> None:
+                 budgets: Mapping[str, Budget] | None = None,
+                 streams: StreamLimits | None = None) -> None:
         self.app = app
         self.allowed = {o.strip().lower().rstrip("/") for o in allowed_origins if o.strip()}
         self.max_body_bytes = max_body_bytes
@@ -172,6 +224,7 @@ class Guard:
                          if hasattr(route, "methods"))
         self.chat = chat
         self.budgets = dict(budgets or {})
+        self.streams = OpenStreams(streams) if streams is not None else None
 
     def allows(self, origin: str) -> bool:
         return "*" in self.allowed or origin.lower().rstrip("/") in self.allowed
@@ -222,7 +275,48 @@ class Guard:
         if route is not None:
             scope = _for_gradio(scope, route, over_budget)
             reply.rewrite_errors = True
+            if route.stream and self.streams is not None:
+                await self._stream(scope, receive, reply, route.charged)
+                return
         await self.app(scope, receive, reply)
+        await reply.finish()
+
+    async def _stream(self, scope: Scope, receive: Receive, reply: Reply, charged: bool) -> None:
+        """A long-lived GET of the chat within StreamLimits: charged (the heartbeat), counted,
+        and ended (as a finished event stream) at its lifetime, once its session is idle."""
+        client = _client(scope)
+        if charged and "search" in self.budgets:
+            try:
+                self.budgets["search"].hit(f"search:{client}", reply.language)
+            except RateLimitedError as error:  # and the connection is not kept waiting
+                raise Refused(429, str(error), {"retry-after": str(error.retry_after),
+                                                "connection": "close"}) from None
+        limits = self.streams.limits
+        session = stream_session(scope["path"], scope.get("query_string") or b"")
+        loop = asyncio.get_running_loop()
+        last_call = loop.time() + limits.lifetime_s + limits.grace_s
+        with self.streams.held(client, reply.language):
+            try:
+                async with asyncio.timeout(None) as timer:
+                    def expire() -> None:
+                        nonlocal handle
+                        if self.chat is not None and self.chat.busy(session) and loop.time() < last_call:
+                            handle = loop.call_later(1.0, expire)
+                        else:
+                            timer.reschedule(loop.time())
+
+                    handle = loop.call_later(limits.lifetime_s, expire)
+                    try:
+                        await self.app(scope, receive, reply)
+                    finally:
+                        handle.cancel()
+            except TimeoutError:
+                if reply.started:
+                    await reply.end_stream()
+                else:
+                    await reply.error(503, BUSY.get(reply.language, BUSY["en"]),
+                                      {"retry-after": str(BUSY_SECONDS)})
+                return
         await reply.finish()
 
     def _chat_route(self, method: str, path: str, preflight: bool) -> ChatRoute | None:
@@ -262,7 +356,7 @@ class Guard:
         event = self.chat.joined(body)
         if event is None:
             raise Refused(422, say("invalid", language, detail="not an event of this chat"))
-        client = scope["client"][0] if scope.get("client") else "unknown"
+        client = _client(scope)
         try:
             self.budgets[event.budget].hit(f"{event.budget}:{client}", language)
         except RateLimitedError as error:
@@ -284,6 +378,10 @@ class Guard:
                 return await _receive_body(receive, limit, too_large)
         except TimeoutError:
             raise Refused(408, HTTPStatus.REQUEST_TIMEOUT.phrase, {"connection": "close"}) from None
+
+
+def _client(scope: Scope) -> str:
+    return scope["client"][0] if scope.get("client") else "unknown"
 
 
 async def _receive_body(receive: Receive, limit: int, too_large: Refused) -> list[Message]:

@@ -47,6 +47,12 @@ class ChatRoute:
     # inline scripts can be hashed for the CSP.
     page: bool = False
     join: bool = False
+    # A long-lived event stream (Gradio's heartbeat and queue data): the guard caps them per
+    # client and in all and ends each after a lifetime. `charged`: each opening costs one
+    # event of the cheap budget (the heartbeat; queue data only delivers the answers of
+    # joins already charged, and ends once they are delivered).
+    stream: bool = False
+    charged: bool = False
 
 
 def _route(methods: str, pattern: str, **flags: bool) -> ChatRoute:
@@ -58,8 +64,8 @@ ROUTES = (
     _route("GET", r"/config/?", drop_query=True),
     _route("GET", r"/(?:theme\.css|favicon\.ico|robots\.txt)"),
     _route("GET", r"/(?:assets|static|svelte)/[^/].*"),
-    _route("GET", r"/gradio_api/heartbeat/[A-Za-z0-9_-]{1,64}"),
-    _route("GET", r"/gradio_api/queue/data"),
+    _route("GET", r"/gradio_api/heartbeat/[A-Za-z0-9_-]{1,64}", stream=True, charged=True),
+    _route("GET", r"/gradio_api/queue/data", stream=True),
     _route("POST", r"/gradio_api/queue/join", join=True),
 )
 
@@ -85,6 +91,7 @@ class ChatEvents:
     """The events of one Gradio Blocks, by fn_index."""
 
     def __init__(self, blocks: Any) -> None:
+        self.blocks = blocks
         self.events = {fn_id: ChatEvent(len(fn.inputs), BUDGETS.get(fn.concurrency_id, "search"))
                        for fn_id, fn in blocks.fns.items()}
 
@@ -104,3 +111,21 @@ class ChatEvents:
                 or not (trigger is None or type(trigger) is int)):
             return None
         return event
+
+    def busy(self, session: str | None) -> bool:
+        """Whether the session has an event (a question) queued or running."""
+        queue = getattr(self.blocks, "_queue", None)
+        pending = getattr(queue, "pending_event_ids_session", None) or {}
+        return bool(session and pending.get(session))
+
+
+def stream_session(path: str, query: bytes) -> str | None:
+    """The session a stream belongs to: the heartbeat's last path segment, or queue/data's
+    `session_hash`."""
+    if path.startswith("/gradio_api/heartbeat/"):
+        return path.rsplit("/", 1)[1]
+    for pair in query.decode("latin-1").split("&"):
+        name, _, value = pair.partition("=")
+        if name == "session_hash" and _SESSION.fullmatch(value):
+            return value
+    return None

@@ -23,7 +23,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from assistant.serve.api import Readiness, install_api
-from assistant.serve.api_guard import Guard, error_body
+from assistant.serve.api_guard import BUSY, BUSY_SECONDS, Guard, StreamLimits, error_body
 from assistant.serve.api_messages import preferred_language
 from assistant.answer.catalogue import chat_script, widget_script
 from assistant.serve.chat_routes import ChatEvents
@@ -102,7 +102,10 @@ def create_app(settings: Settings, service: Assistant | None = None, *,
                        max_chat_body_bytes=settings.max_chat_body_bytes,
                        body_timeout_s=settings.body_timeout_s, own_routes=own_routes,
                        chat=ChatEvents(blocks) if blocks is not None else None,
-                       budgets=state.budgets())
+                       budgets=state.budgets(),
+                       streams=StreamLimits(settings.max_streams_per_client,
+                                            max(1, settings.max_connections // 2),
+                                            settings.max_stream_seconds))
     app.add_middleware(HeadAsGet)  # outside the guard: it sees a GET, its reply loses the body
     if settings.trusted_proxies:  # outermost: the guard keys budgets on the real client
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
@@ -244,23 +247,16 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.close()
 
 
-_BUSY_SECONDS = 5
-# (catalogue.API is owned by the answering work; this one sentence waits here to join it.)
-_BUSY = {"nl": "De assistent is even te druk. Probeer het over enkele seconden opnieuw.",
-         "fr": "L'assistant est momentanément surchargé. Réessayez dans quelques secondes.",
-         "en": "The assistant is busy. Please try again in a few seconds."}
-
-
 async def _server_full(scope, receive, send) -> None:
     """The answer of a server at its connection cap (or running as many requests)."""
     if scope["type"] != "http":
         return
     language = preferred_language(Headers(scope=scope))
-    body = json.dumps(error_body(503, _BUSY[language]), ensure_ascii=False).encode()
+    body = json.dumps(error_body(503, BUSY[language]), ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": 503,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode()),
-                            (b"retry-after", str(_BUSY_SECONDS).encode()),
+                            (b"retry-after", str(BUSY_SECONDS).encode()),
                             (b"connection", b"close"), *security_headers()]})
     await send({"type": "http.response.body", "body": body})
 
