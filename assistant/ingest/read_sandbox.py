@@ -7,8 +7,10 @@ a file that takes longer than `seconds` is skipped and the worker replaced; the 
 address space is capped (RLIMIT_AS) at what it held after its imports plus `memory_bytes`,
 so a parser that needs more gets a MemoryError, reported as one Skipped.
 
-The worker is forked from multiprocessing's fork server (started once per process, with the
-readers' modules imported), never from the ingest itself: that holds torch's threads.
+The worker is a fresh interpreter (multiprocessing's "spawn"), never a fork of the ingest,
+which holds torch's threads. Not the fork server either: a process forked after the fork
+server started inherits it but cannot wait on it ("No child processes"), and every file
+read there was skipped.
 It reads only bytes it is sent, never a path. If the ingest dies (kill -9), the worker sees
 its pipe close and exits.
 """
@@ -24,7 +26,6 @@ from typing import Any
 from assistant.ingest.corpus_files import UnreadableFile
 
 _MB = 2**20
-_PRELOAD = ["assistant.ingest.documents"]
 
 
 class ReaderFailed(Exception):
@@ -90,8 +91,7 @@ class ReaderProcess:
         self.close()
 
     def _start(self) -> None:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_PRELOAD)
+        context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         process = context.Process(target=_serve, args=(child, self.memory_bytes),
                                   name="corpus-reader", daemon=True)
