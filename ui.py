@@ -46,6 +46,19 @@ CSS = """
 #copy-answer[data-copied]::after { content: " \\2713  " attr(data-copied); }
 .sr-only { position: absolute !important; width: 1px; height: 1px; margin: -1px; padding: 0;
   overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+/* The conversation's snapshot for sessionStorage and the way back in: chat.js only. */
+#kept { display: none !important; }
+/* While the server cannot be reached chat.js says so in the page's language (#chat-offline):
+   Gradio's English toast is not shown. */
+.chat-offline :is(.toast-wrap, [data-testid=status-tracker]) { display: none !important; }
+#chat-offline { margin: 8px 0; padding: 10px 12px; border: 2px solid #b45309; border-radius: 8px;
+  background: #fff7ed; color: #1f2937; display: flex; flex-wrap: wrap; gap: 8px 12px;
+  align-items: center; }
+.dark #chat-offline { background: #3a2a10; color: #f9fafb; border-color: #f59e0b; }
+#chat-offline p { margin: 0; flex: 1 1 20em; }
+#chat-offline button { font: inherit; font-weight: 600; padding: 6px 14px; border-radius: 6px;
+  border: 0; background: #c2410c; color: #fff; cursor: pointer; }
+#chat-offline button:hover { background: #9a3412; }
 /* On a phone the sources come right after the answer; the examples after them. */
 @media (max-width: 767px) {
   #top, #main { flex-direction: column; }
@@ -144,6 +157,12 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
                     with gr.Row(elem_classes=["example-questions"]):
                         examples = [gr.Button(text, size="sm", elem_classes=["example"])
                                     for text in view.EXAMPLES]
+                with gr.Column(elem_id="kept"):
+                    # chat.js keeps `snapshot` in sessionStorage and gives it back to `restore`
+                    # after a reload (chat_view.snapshot / chat_view.kept).
+                    snapshot = gr.Textbox(label="snapshot", elem_id="snapshot",
+                                          interactive=False, max_lines=1)
+                    restore = gr.Textbox(label="restore", elem_id="restore", max_lines=1)
             with gr.Column(scale=2, elem_id="sources-panel"):
                 sources_heading = gr.Markdown(f"## {words['sources']}")
                 sources_empty = gr.Markdown(words["no_sources"])
@@ -165,12 +184,16 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
         outputs = {question, chatbot, send, header, switch, region, examples_heading,
                    sources_heading,
                    sources_empty, useful, like, dislike, copy, clear, status, announcer,
-                   records, language, shown, sent, *[c for slot in slots for c in slot]}
+                   records, language, shown, sent, snapshot,
+                   *[c for slot in slots for c in slot]}
 
         def render(reply: view.Reply, clear_question: bool, props_sent: dict | None,
-                   announce: bool = True) -> dict:
+                   announce: bool = True, chosen_language: str | None = None,
+                   area: str | None = None, event: str = "answer") -> dict:
             """Every output for `reply`; `announce`: give the announcer the finished answer
-            (False for a relabelling: the same answer is not read out again)."""
+            (False for a relabelling: the same answer is not read out again). A finished
+            reply also sends the snapshot the browser keeps (with the language picked,
+            `chosen_language`, and the region, `area`)."""
             words = view.labels(reply.language)
             answered = reply.final and view.last_answer_index(reply.records) == len(reply.history) - 1
             props_sent = dict(props_sent or {})
@@ -202,6 +225,9 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
                 records: reply.records,
                 language: reply.language,
                 shown: reply.answer if reply.final else gr.skip(),
+                snapshot: (view.snapshot(reply.history, reply.records, reply.language,
+                                         chosen_language, area, reply.sources, event)
+                           if reply.final or event == "start" else gr.skip()),
             }
             for i, (accordion, details, passage) in enumerate(slots):
                 source = reply.sources[i] if i < len(reply.sources) else None
@@ -226,20 +252,43 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
                                       chosen_language, view.region_filter(area),
                                       view.over_budget_seconds(request.headers)):
                 # The first reply hides the previous answer's buttons and clears the question.
-                updates = render(reply, first, props_sent)
+                updates = render(reply, first, props_sent, chosen_language=chosen_language,
+                                 area=area)
                 props_sent, first = updates[sent], False
                 yield updates
 
         def start(request: gr.Request) -> dict:
             """Before any question: the browser's language (Accept-Language)."""
-            return render(view.Reply([], preferred_language(request.headers), {}), False, None)
+            return render(view.Reply([], preferred_language(request.headers), {}), False, None,
+                          event="start")
 
-        def choose(code, history, session_records, answer_shown, props_sent) -> dict:
-            """The switch: this language from now on, for the labels and the answers."""
-            reply = view.Reply(history or [], code, session_records or {},
-                               view.source_views(answer_shown, code), final=True,
-                               answer=answer_shown)
-            return {**render(reply, False, props_sent, announce=False), chosen: code}
+        def choose(code, history, session_records, answer_shown, area, props_sent) -> dict:
+            """The switch: this language from now on, for the labels and the answers. Sources
+            kept from before a reload (a list of views, not an Answer) stay as they are."""
+            answer = answer_shown if isinstance(answer_shown, view.Answer) else None
+            sources = (view.source_views(answer, code) if answer is not None
+                       else list(answer_shown or []))
+            reply = view.Reply(history or [], code, session_records or {}, sources, final=True,
+                               answer=answer)
+            return {**render(reply, False, props_sent, announce=False, chosen_language=code,
+                             area=area, event="choose"),
+                    chosen: code, shown: answer_shown}
+
+        def come_back(text, props_sent, request: gr.Request) -> dict:
+            """The conversation the browser kept (chat.js, after a reload), shown again as it
+            was, without reading the last answer out again; nothing usable: the empty chat."""
+            kept = view.kept(text)
+            if kept is None:
+                return render(view.Reply([], preferred_language(request.headers), {},
+                                         final=True), False, props_sent, event="restore")
+            reply = view.Reply(kept.history, kept.language, kept.records, kept.sources,
+                               final=True)
+            words = view.labels(kept.language)
+            return {**render(reply, False, props_sent, announce=False,
+                             chosen_language=kept.chosen, area=kept.region, event="restore"),
+                    chosen: kept.chosen, shown: kept.sources,
+                    region: gr.update(value=kept.region, label=words["region"],
+                                      choices=view.region_choices(kept.language))}
 
         def vote(liked: bool):
             def handler(session_records, current_language) -> str:
@@ -260,12 +309,16 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
                    concurrency_id="feedback")
         dislike.click(vote(False), [records, language], [status], api_visibility="private",
                       concurrency_id="feedback")
-        clear.click(lambda current_language, props_sent: render(
-                        view.Reply([], current_language, {}, final=True), True, props_sent),
-                    [language, sent], outputs, api_visibility="private", show_progress="hidden")
+        clear.click(lambda current_language, chosen_language, area, props_sent: render(
+                        view.Reply([], current_language, {}, final=True), True, props_sent,
+                        chosen_language=chosen_language, area=area, event="clear"),
+                    [language, chosen, region, sent], outputs, api_visibility="private",
+                    show_progress="hidden")
         # Relabelling is instant: no pending state dimming the whole page meanwhile.
-        switch.input(choose, [switch, chatbot, records, shown, sent], outputs | {chosen},
+        switch.input(choose, [switch, chatbot, records, shown, region, sent], outputs | {chosen},
                      api_visibility="private", show_progress="hidden")
+        restore.change(come_back, [restore, sent], outputs | {chosen}, api_visibility="private",
+                      show_progress="hidden")
         demo.load(start, None, outputs, api_visibility="private", show_progress="hidden")
     demo.queue(max_size=QUEUE_SIZE)
     return demo

@@ -7,12 +7,23 @@ The product's app with the hashing embedder (tests/browser_app.py).
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
-from browser_app import (ARTIFACTS, NETCO_FR, PROEFTUIN_NL, App, app_fixture, browser_fixture,
-                         open_page)
+from browser_app import (ARTIFACTS, NETCO_FR, PRESSURE_EN, PROEFTUIN_NL, App, app_fixture,
+                         browser_fixture, open_page)
+from conftest import SEED_CORPUS
+from fakes import FixedPolicy, HashingEmbedder
+from loopback import LoopbackServer
 
 from assistant.answer.catalogue import ANSWER
+from assistant.config import Settings
+from assistant.pipeline import Pipeline
 from assistant.serve import chat_view as view
+from assistant.serve.server import create_app
+from assistant.service import Assistant
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -87,3 +98,186 @@ def test_switching_language_after_an_answer_relabels_everything_and_keeps_the_an
         ANSWER["framing"]["en"])
     shot(page, "conversation-switch-after-answer.png")
     assert page.errors == []
+
+
+# --------------------------------------------------------------------------- item 2
+
+
+class HeldService(Assistant):
+    """The product's service; while `hold` is clear, a question waits before it is answered
+    (the server can then be stopped in the middle of it)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.hold = threading.Event()
+        self.hold.set()
+        self.waiting = threading.Event()
+
+    def stream(self, *args, **kwargs):
+        if not self.hold.is_set():
+            self.waiting.set()
+            self.hold.wait(60)
+        yield from super().stream(*args, **kwargs)
+
+
+class Restartable:
+    """The app on a fixed loopback port that a test stops and starts again."""
+
+    def __init__(self, root: Path) -> None:
+        pipeline = Pipeline(Settings(), embedder=HashingEmbedder(), index_dir=root / "index")
+        pipeline.ingest(SEED_CORPUS, show_progress=False)
+        settings = Settings(rate_limit="1000/minute", search_rate_limit="1000/minute",
+                            feedback_dir=root / "feedback")
+        self.service = HeldService(settings, pipeline)
+        self.service.policy = FixedPolicy()
+        self.app = create_app(settings, self.service)
+        self.server: LoopbackServer | None = None
+        self.port: int | None = None
+
+    def start(self) -> None:
+        # A stopped server closes its open streams within a second.
+        self.server = LoopbackServer(self.app, port=self.port, timeout_graceful_shutdown=1)
+        self.port = self.server.port
+        self.server.__enter__()
+        self.server.wait_ready()
+
+    def stop(self) -> None:
+        """Stops the server; a question held meanwhile is let go once it has stopped (it goes
+        on to a closed stream)."""
+        if self.server is not None:
+            self.server.__exit__(None, None, None)
+            self.server = None
+
+    def stop_in_background(self) -> threading.Thread:
+        """`stop` in a thread, for a server that waits for the held question (join it after
+        releasing `service.hold`)."""
+        server, self.server = self.server, None
+        stopping = threading.Thread(target=server.__exit__, args=(None, None, None))
+        stopping.start()
+        return stopping
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture(scope="module")
+def restartable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Restartable]:
+    served = Restartable(tmp_path_factory.mktemp("restartable"))
+    served.start()
+    yield served
+    served.service.hold.set()
+    served.stop()
+
+
+def test_the_chat_survives_the_server_going_away_mid_question(browser, restartable) -> None:
+    from playwright.sync_api import expect
+
+    page = open_page(browser, viewport={"width": 1280, "height": 900}, locale="nl-BE")
+    try:
+        if restartable.server is None:
+            restartable.start()
+        open_chat(page, restartable.url)
+        nl = view.labels("nl")
+        restartable.service.hold.clear()
+        restartable.service.waiting.clear()
+        page.locator("#question input").fill(PROEFTUIN_NL)
+        page.locator("#question input").press("Enter")
+        expect(page.locator("#chat [data-testid=user]")).to_have_count(1)
+        assert restartable.service.waiting.wait(30), "the question never reached the service"
+        # The server goes away while the question is being answered.
+        stopping = restartable.stop_in_background()
+        banner = page.locator("#chat-offline")
+        expect(banner).to_contain_text(nl["offline"])
+        restartable.service.hold.set()
+        stopping.join()
+        expect(banner).to_have_attribute("role", "alert")
+        # In Dutch, not Gradio's English toast; the question is kept in the field.
+        expect(page.locator(".toast-body").filter(has_text="Connection")).to_be_hidden()
+        expect(page.locator("#question input")).to_have_value(PROEFTUIN_NL)
+        shot(page, "conversation-server-gone.png")
+        # Enter and "try again" while it is still gone: the page stays, the message too.
+        page.locator("#question input").press("Enter")
+        page.locator("#chat-retry").click()
+        expect(banner).to_contain_text(nl["offline"])
+        expect(page.locator("#question input")).to_have_value(PROEFTUIN_NL)
+
+        restartable.start()
+        expect(banner).to_contain_text(nl["back"])
+        page.locator("#chat-retry").click()
+        answer = page.locator("#chat [data-testid=bot]").last
+        expect(answer).to_contain_text(ANSWER["framing"]["nl"])
+        expect(page.locator("#feedback-up")).to_be_visible()
+        expect(page.locator("#chat-offline")).to_have_count(0)
+        # Asked once, answered once.
+        expect(page.locator("#chat [data-testid=user]")).to_have_count(1)
+        expect(page.locator("#chat [data-testid=user]")).to_contain_text(PROEFTUIN_NL)
+        shot(page, "conversation-server-back-answered.png")
+    finally:
+        restartable.service.hold.set()
+        page.context.close()
+
+
+# --------------------------------------------------------------------------- item 3
+
+
+def test_a_reload_keeps_the_chats_conversation_until_it_is_cleared(page, app: App) -> None:
+    from playwright.sync_api import expect
+
+    open_chat(page, app.url)
+    page.locator("#region input").click()
+    page.get_by_role("option", name=view.labels("nl")["region_brussels"], exact=True).click()
+    expect(page.locator("#region input")).to_have_value(view.labels("nl")["region_brussels"])
+    answer = ask_chat(page, NETCO_FR)
+    said = answer.inner_text().strip()
+    sources = page.locator("#sources-panel .gr-accordion:visible")
+    titles = sources.all_inner_texts()
+    assert titles
+    page.locator("#question input").fill("nog niet verstuurd")
+
+    page.reload()
+    page.locator("#question input").wait_for()
+    expect(page.locator("#chat [data-testid=bot]")).to_have_count(1)
+    assert page.locator("#chat [data-testid=bot]").last.inner_text().strip() == said
+    expect(page.locator("#header")).to_contain_text(view.labels("fr")["title"])
+    expect(page.locator("#feedback-up")).to_be_visible()
+    assert sources.all_inner_texts() == titles
+    expect(page.locator("#region input")).to_have_value(view.labels("fr")["region_brussels"])
+    expect(page.locator("#question input")).to_have_value("nog niet verstuurd")
+    # Not read out again after the reload.
+    assert page.locator("#announcer").inner_text().strip() == ""
+    # A [n] of the kept answer still opens its source.
+    page.locator("#chat a[href^='#source-']").first.click()
+    expect(page.locator("#sources-panel button.label-wrap.open")).to_have_count(1)
+    # A follow-up reads the kept conversation.
+    page.locator("#question input").fill("")
+    ask_chat(page, PRESSURE_EN)
+    expect(page.locator("#chat [data-testid=user]")).to_have_count(2)
+
+    page.locator("#clear-chat").click()
+    expect(page.locator("#chat [data-testid=user]")).to_have_count(0)
+    page.reload()
+    page.locator("#question input").wait_for()
+    page.wait_for_function("() => JSON.parse(sessionStorage.getItem('housing-assistant-chat-"
+                           "conversation') || 'null')?.event === 'start'"
+                           " || document.querySelector('#snapshot textarea, #snapshot input')"
+                           "?.value")
+    expect(page.locator("#chat [data-testid=user]")).to_have_count(0)
+    assert page.errors == []
+
+
+def test_a_new_window_starts_an_empty_chat(browser, app: App) -> None:
+    """sessionStorage is the tab's: another window (a new context here) keeps nothing."""
+    from playwright.sync_api import expect
+
+    first = open_page(browser, locale="nl-BE")
+    second = open_page(browser, locale="nl-BE")
+    try:
+        open_chat(first, app.url)
+        ask_chat(first, NETCO_FR)
+        open_chat(second, app.url)
+        expect(second.locator("#header")).to_contain_text(view.labels("nl")["title"])
+        expect(second.locator("#chat [data-testid=user]")).to_have_count(0)
+    finally:
+        first.context.close()
+        second.context.close()

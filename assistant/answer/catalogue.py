@@ -176,6 +176,22 @@ CHAT = {
     "apology": {"nl": "Sorry, er ging bij ons iets mis. Probeer het zo dadelijk opnieuw.",
                 "fr": "Désolé, un problème est survenu de notre côté. Réessayez dans un instant.",
                 "en": "Sorry, something went wrong on our side. Please try again in a moment."},
+    # The server gone (chat.js): the question is kept, "try again" asks it once it is back.
+    "offline": {"nl": "De assistent is nu niet bereikbaar. Uw vraag blijft bewaard: probeer het "
+                      "zo dadelijk opnieuw.",
+                "fr": "L'assistant est injoignable pour le moment. Votre question est gardée : "
+                      "réessayez dans un instant.",
+                "en": "The assistant cannot be reached right now. Your question is kept: try "
+                      "again in a moment."},
+    "starting": {"nl": "De assistent start op. Uw vraag blijft bewaard: probeer het zo dadelijk "
+                       "opnieuw.",
+                 "fr": "L'assistant démarre. Votre question est gardée : réessayez dans un "
+                       "instant.",
+                 "en": "The assistant is starting. Your question is kept: try again in a moment."},
+    "back": {"nl": "De assistent is weer bereikbaar. Uw vraag is bewaard.",
+             "fr": "L'assistant est de nouveau joignable. Votre question est gardée.",
+             "en": "The assistant can be reached again. Your question is kept."},
+    "retry": {"nl": "Probeer opnieuw", "fr": "Réessayer", "en": "Try again"},
 }
 
 WIDGET = {

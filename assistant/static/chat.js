@@ -5,6 +5,9 @@
  * Gradio's English aria-labels), marks source headers expanded or not and gives titles and
  * passages their document's lang, makes the status lines live regions, copies the latest
  * answer, and keeps the latest question at the top of the conversation while it is answered.
+ * It keeps the conversation in sessionStorage (the server's snapshot, #snapshot) and gives it
+ * back after a reload (#restore); and when the server cannot be reached it says so in the
+ * page's language, keeps the question and offers to try again once the server answers.
  * It only reads and decorates Gradio's DOM; every event still goes through Gradio.
  */
 (function () {
@@ -17,6 +20,188 @@
   var scheduled = false;
   var clearing = false;
   var pendingQuestion = null;
+
+  // ------------------------------------------------------------------ kept in the browser
+  // sessionStorage: this tab only, gone when it is closed (as /privacy says).
+  var KEY = "housing-assistant-chat";
+  var store = (function () {
+    try {
+      var s = window.sessionStorage;
+      s.setItem(KEY + "-probe", "1");
+      s.removeItem(KEY + "-probe");
+      return s;
+    } catch (e) {
+      return null; // storage off: the chat works, nothing is kept
+    }
+  })();
+
+  function load(name) {
+    if (!store) return null;
+    try { return JSON.parse(store.getItem(KEY + "-" + name)); } catch (e) { return null; }
+  }
+
+  function save(name, value) {
+    if (!store) return;
+    try {
+      if (value === null || value === undefined) store.removeItem(KEY + "-" + name);
+      else store.setItem(KEY + "-" + name, JSON.stringify(value));
+    } catch (e) { /* full: the last snapshot kept stays */ }
+  }
+
+  // The conversation waiting to be given back after a reload (null once it was, or if none).
+  var toRestore = load("conversation");
+  if (toRestore && !(toRestore.history && toRestore.history.length)) toRestore = null;
+  var restoreSent = false;
+  var lastSnapshot = null;
+
+  function field(id) {
+    return document.querySelector("#" + id + " textarea, #" + id + " input");
+  }
+
+  function typeInto(input, value) {
+    input.value = value;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function questionsIn(snapshot) {
+    return (snapshot && snapshot.history || []).filter(function (m) { return m.role === "user"; }).length;
+  }
+
+  // The server's snapshot after each finished reply: kept, unless it is the empty page's
+  // ("start") while a kept conversation has not been given back yet.
+  function readSnapshot() {
+    var node = field("snapshot");
+    if (!node || !node.value || node.value === lastSnapshot) return;
+    lastSnapshot = node.value;
+    var snapshot;
+    try { snapshot = JSON.parse(node.value); } catch (e) { return; }
+    if (toRestore) {
+      if (snapshot.event === "restore") {
+        toRestore = null;
+      } else {
+        if (!restoreSent) {
+          var restore = field("restore");
+          if (!restore) { lastSnapshot = null; return; }
+          restoreSent = true;
+          typeInto(restore, JSON.stringify(toRestore));
+        }
+        return;
+      }
+    }
+    save("conversation", snapshot);
+    var pending = load("pending");
+    if (pending && (questionsIn(snapshot) > pending.asked || !snapshot.history.length)) save("pending", null);
+    afterRestore();
+  }
+
+  // After a reload asked for by "try again": the question again, once the conversation is back.
+  var resumed = false;
+
+  function afterRestore() {
+    if (resumed) return;
+    resumed = true;
+    var retry = load("retry");
+    var draft = load("draft");
+    save("retry", null);
+    var input = field("question");
+    if (!input) return;
+    if (retry && typeof retry.question === "string") {
+      typeInto(input, retry.question);
+      var send = document.querySelector("#send");
+      if (send) setTimeout(function () { send.click(); }, 0);
+    } else if (typeof draft === "string" && draft && !input.value) {
+      typeInto(input, draft);
+    }
+    save("draft", null);
+  }
+
+  // The question being asked, from Enter, the send button or an example, until its answer.
+  function asking(question) {
+    question = (question || "").trim();
+    save("draft", null);
+    if (!question) return;
+    save("pending", { question: question, asked: questionsIn(load("conversation")) });
+  }
+
+  // ------------------------------------------------------------------ the server gone
+  var offline = null; // {state: "gone" | "starting" | "back", timer}
+
+  // Gradio's own signs of a broken connection: its English toast, or the outputs of an event
+  // whose stream broke badged "Error" (show_error is off: a server error never shows one).
+  function gradioLostConnection() {
+    var found = !!document.querySelector("[data-testid=status-tracker] .error");
+    each(".toast-body", function (toast) {
+      if (/Connection to the server was lost/.test(toast.textContent)) found = true;
+    });
+    return found;
+  }
+
+  function offlineBanner() {
+    var banner = document.getElementById("chat-offline");
+    if (banner) return banner;
+    banner = document.createElement("div");
+    banner.id = "chat-offline";
+    banner.setAttribute("role", "alert");
+    var text = document.createElement("p");
+    var button = document.createElement("button");
+    button.type = "button";
+    button.id = "chat-retry";
+    button.addEventListener("click", retry);
+    banner.appendChild(text);
+    banner.appendChild(button);
+    var ask = document.getElementById("ask");
+    if (ask && ask.parentNode) ask.parentNode.insertBefore(banner, ask.nextSibling);
+    else document.body.appendChild(banner);
+    return banner;
+  }
+
+  function showOffline(state) {
+    var T = TEXT[language()] || TEXT.en;
+    var banner = offlineBanner();
+    var words = { gone: T.offline, starting: T.starting, back: T.back }[state];
+    var text = banner.querySelector("p");
+    if (text.textContent !== words) text.textContent = words;
+    var button = banner.querySelector("button");
+    if (button.textContent !== T.retry) button.textContent = T.retry;
+  }
+
+  function goOffline() {
+    if (offline) return;
+    offline = { state: "gone", timer: null };
+    document.documentElement.classList.add("chat-offline");
+    var pending = load("pending");
+    var input = field("question");
+    // The question is kept where it was typed.
+    if (pending && input && !input.value) input.value = pending.question;
+    showOffline("gone");
+    offline.timer = setInterval(function () { probe(null); }, 2000);
+  }
+
+  // Is the server there? 200: back; 503: starting (the model or index still loading).
+  function probe(then) {
+    fetch("/api/health", { cache: "no-store", credentials: "same-origin" }).then(function (r) {
+      return r.status === 200 ? "back" : (r.status === 503 ? "starting" : "gone");
+    }, function () { return "gone"; }).then(function (state) {
+      if (!offline) return;
+      offline.state = state;
+      showOffline(state);
+      if (then) then(state);
+    });
+  }
+
+  // Gradio's connection is broken for good once lost: the page is loaded again, the
+  // conversation comes back from sessionStorage and the question is asked again.
+  function retry() {
+    probe(function (state) {
+      if (state !== "back") return;
+      var input = field("question");
+      var pending = load("pending");
+      var question = (input && input.value.trim()) || (pending && pending.question) || "";
+      save("retry", question ? { question: question } : null);
+      save("pending", null);
+      window.location.reload();
+    });
+  }
 
   function language() {
     var checked = document.querySelector("#language input[type=radio]:checked");
@@ -63,6 +248,8 @@
       var passage = source.querySelector(".source-passage .container");
       if (passage) set(passage, "lang", code);
     });
+    readSnapshot();
+    if (!offline && gradioLostConnection()) goOffline();
     each("#status, #announcer", function (region) {
       set(region, "role", "status");
       set(region, "aria-live", "polite");
@@ -140,6 +327,35 @@
       }, function () { /* no clipboard (permissions): nothing was copied, nothing is said */ });
     }
     if (target && target.closest("#clear-chat")) clearing = true;
+    if (target && target.closest("#send")) {
+      var input = field("question");
+      if (offline) {
+        event.preventDefault();
+        event.stopPropagation();
+        retry();
+      } else if (input) asking(input.value);
+    }
+    var example = target && target.closest(".example-questions button");
+    if (example && !offline) asking(example.textContent);
+  }, true);
+
+  // Enter in the question field: while the server is gone it means "try again".
+  document.addEventListener("keydown", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (!target || !target.closest("#question") || event.key !== "Enter" || event.isComposing) return;
+    if (offline) {
+      event.preventDefault();
+      event.stopPropagation();
+      retry();
+    } else {
+      asking(target.value);
+    }
+  }, true);
+
+  // What is typed is kept too, until it is sent (a reload keeps it in the field).
+  document.addEventListener("input", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (target && target.closest("#question") && event.isTrusted) save("draft", target.value);
   });
 
   // A `[n]` in an answer links to its source (#source-k, chat_view.link_markers): the
