@@ -7,6 +7,7 @@ The product's app with the hashing embedder (tests/browser_app.py).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from conftest import SEED_CORPUS
 from fakes import FixedPolicy, HashingEmbedder
 from loopback import LoopbackServer
 
-from assistant.answer.catalogue import ANSWER
+from assistant.answer.catalogue import ANSWER, WIDGET
 from assistant.config import Settings
 from assistant.pipeline import Pipeline
 from assistant.serve import chat_view as view
@@ -281,3 +282,91 @@ def test_a_new_window_starts_an_empty_chat(browser, app: App) -> None:
     finally:
         first.context.close()
         second.context.close()
+
+
+# --------------------------------------------------------------------------- the widget
+
+
+def open_widget(page, url: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    page.locator(".launcher").click()
+    expect(page.locator("#ha-input")).to_be_focused()
+
+
+def ask_widget(page, question: str):
+    from playwright.sync_api import expect
+
+    before = page.locator(".msg.bot, .msg.notice").count()
+    page.locator("#ha-input").fill(question)
+    page.locator("#ha-input").press("Enter")
+    bubble = page.locator(".msg.bot, .msg.notice").nth(before)
+    expect(bubble).to_have_attribute("aria-busy", "false")
+    return bubble
+
+
+def test_the_widget_keeps_its_conversation_and_open_panel_across_portal_pages(
+        page, app: App) -> None:
+    from playwright.sync_api import expect
+
+    open_widget(page, app.url + "/demo?lang=fr")
+    bubble = ask_widget(page, NETCO_FR)
+    said = bubble.locator(".text").inner_text()
+    sources = bubble.locator(".sources li").all_inner_texts()
+    assert sources
+    # Another page of the portal (the same tab): the panel is open, the conversation there.
+    page.get_by_role("link", name="English").click()
+    page.wait_for_url("**/demo?lang=en")
+    expect(page.locator("#ha-panel")).to_be_visible()
+    expect(page.locator(".msg.bot")).to_have_count(1)
+    assert page.locator(".msg.bot .text").inner_text() == said
+    assert page.locator(".msg.bot .sources li").all_inner_texts() == sources
+    expect(page.locator(".msg.bot .cite").first).to_be_visible()
+    expect(page.locator("#ha-title")).to_have_text(WIDGET["title"]["fr"])  # the answer's
+    # A follow-up carries the kept conversation as its history.
+    with page.expect_request(lambda r: r.url.endswith("/api/ask/stream")) as sent:
+        page.locator("#ha-input").fill(PRESSURE_EN)
+        page.locator("#ha-input").press("Enter")
+    assert json.loads(sent.value.post_data)["history"][0]["content"] == NETCO_FR
+    expect(page.locator(".msg.bot").nth(1)).to_have_attribute("aria-busy", "false")
+    shot(page, "conversation-widget-next-page.png")
+
+    # Closed and cleared stay so on the next page.
+    page.locator(".clear").click()
+    page.locator(".close").click()
+    page.get_by_role("link", name="Nederlands").click()
+    page.wait_for_url("**/demo?lang=nl")
+    expect(page.locator(".launcher")).to_be_visible()
+    expect(page.locator("#ha-panel")).to_be_hidden()
+    page.locator(".launcher").click()
+    expect(page.locator(".msg.bot")).to_have_count(0)
+    assert page.errors == []
+
+
+def test_the_widget_keeps_the_question_and_asks_again_when_the_server_is_back(
+        browser, restartable) -> None:
+    from playwright.sync_api import expect
+
+    page = open_page(browser, viewport={"width": 1280, "height": 900}, locale="fr-BE")
+    try:
+        if restartable.server is None:
+            restartable.start()
+        open_widget(page, restartable.url + "/demo?lang=fr")
+        restartable.stop()
+        notice = ask_widget(page, NETCO_FR)
+        expect(notice).to_contain_text(WIDGET["unreachable"]["fr"])
+        expect(page.locator("#ha-input")).to_have_value(NETCO_FR)  # the question is kept
+        retry = notice.get_by_role("button", name=WIDGET["retry"]["fr"])
+        shot(page, "conversation-widget-unreachable.png")
+
+        restartable.start()
+        retry.click()
+        answer = page.locator(".msg.bot").last
+        expect(answer).to_have_attribute("aria-busy", "false")
+        expect(answer).to_contain_text(ANSWER["framing"]["fr"])
+        expect(page.locator(".msg.notice")).to_have_count(0)
+        expect(page.locator(".msg.user")).to_have_count(1)
+        expect(page.locator("#ha-input")).to_have_value("")
+    finally:
+        page.context.close()

@@ -246,6 +246,8 @@ WIDGET = {
                "en": "The answer was copied."},
     "opens": {"nl": "(opent in een nieuw venster)", "fr": "(s'ouvre dans une nouvelle fenêtre)",
               "en": "(opens in a new window)"},
+    # A question that could not be answered (server gone, busy, starting) is asked again.
+    "retry": {"nl": "Probeer opnieuw", "fr": "Réessayer", "en": "Try again"},
 }
 
 # /privacy: what the server keeps, and for how long (insight.py, official_pages.py).

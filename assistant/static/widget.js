@@ -80,6 +80,7 @@
     ".meta{display:block;color:#555;font-size:13px}",
     ".quote{margin:4px 0 0;padding:0;font-style:italic;white-space:pre-wrap}",
     ".fb{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:8px;font-size:13px}",
+    ".fb .retry{font-weight:600;background:#0b5cad;color:#fff;border-color:#0b5cad}",
     ".fb button{font:inherit;padding:2px 10px;border:1px solid #767676;border-radius:6px;background:#fff;color:#1b1b1b;cursor:pointer}",
     ".form{display:flex;gap:6px;padding:8px;border-top:1px solid #ddd;background:#fff}",
     ".form textarea{flex:1;min-width:0;resize:none;font:inherit;padding:8px;border:1px solid #767676;border-radius:6px;height:3.4em;color:#1b1b1b;background:#fff}",
@@ -154,10 +155,35 @@
     }
   }
 
+  // ------------------------------------------------------------------ kept in the browser
+  // The portal tab's sessionStorage: the conversation and whether the panel is open follow the
+  // citizen across the portal's pages and go when the tab is closed (as /privacy says).
+  var KEY = "housing-assistant-widget:" + BASE;
+  var MAX_KEPT = 20;
+
+  function loadKept() {
+    try {
+      var kept = JSON.parse(window.sessionStorage.getItem(KEY));
+      return kept && typeof kept === "object" ? kept : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function keep() {
+    try {
+      window.sessionStorage.setItem(KEY, JSON.stringify({
+        open: panel ? !panel.hidden : false, chosen: chosen, lang: LANG,
+        exchanges: exchanges.slice(-MAX_KEPT)
+      }));
+    } catch (e) { /* storage off or full: nothing is kept */ }
+  }
+
   // ------------------------------------------------------------------ build
 
   var host, root, wrap, launcher, panel, log, form, input, sendButton, closeButton, clearButton, switcher;
   var history = [];
+  var exchanges = []; // what the panel shows: {question, answer, citations, done}
   var busy = false;
   var checked = false;
   var disabled = false;
@@ -222,6 +248,7 @@
       chosen = switcher.value;
       LANG = chosen;
       relabel();
+      keep();
     });
     panel.addEventListener("keydown", function (event) {
       if (event.key === "Escape" || event.key === "Esc") {
@@ -239,12 +266,50 @@
       event.preventDefault();
       submit();
     });
+    comeBack();
+  }
+
+  // The conversation kept on an earlier page of the portal, shown again as it was.
+  function comeBack() {
+    var kept = loadKept();
+    if (!kept) return;
+    if (TEXT[kept.chosen]) {
+      chosen = kept.chosen;
+      LANG = chosen;
+    } else if (TEXT[kept.lang]) {
+      LANG = kept.lang;
+    }
+    relabel();
+    log.setAttribute("aria-live", "off"); // shown again, not read out again
+    (Array.isArray(kept.exchanges) ? kept.exchanges : []).forEach(function (exchange) {
+      if (!exchange || typeof exchange.question !== "string" || typeof exchange.answer !== "string"
+          || !exchange.done || typeof exchange.done !== "object") return;
+      var state = start(exchange.question);
+      state.pending.parentNode.removeChild(state.pending);
+      state.text.textContent = exchange.answer;
+      state.citations = Array.isArray(exchange.citations) ? exchange.citations : [];
+      renderCitations(state, state.citations);
+      state.done = exchange.done;
+      present(state, exchange.answer);
+      exchanges.push(exchange);
+    });
+    log.setAttribute("aria-live", "polite");
+    if (kept.open) {
+      panel.hidden = false;
+      launcher.hidden = true;
+      launcher.setAttribute("aria-expanded", "true");
+      if (!checked) {
+        checked = true;
+        checkEnabled();
+      }
+    }
   }
 
   function open() {
     panel.hidden = false;
     launcher.hidden = true;
     launcher.setAttribute("aria-expanded", "true");
+    keep();
     (disabled ? closeButton : input).focus();
     if (!checked) {
       checked = true;
@@ -256,12 +321,15 @@
     panel.hidden = true;
     launcher.hidden = false;
     launcher.setAttribute("aria-expanded", "false");
+    keep();
     launcher.focus();
   }
 
   function clearConversation() {
     if (busy) return;
     history = [];
+    exchanges = [];
+    keep();
     Array.prototype.forEach.call(log.querySelectorAll(".msg:not(.intro)"), function (node) {
       log.removeChild(node);
     });
@@ -334,9 +402,8 @@
     ask(question);
   }
 
-  function ask(question) {
-    busy = true;
-    sendButton.disabled = true;
+  // The question's bubble and the answer's, waiting.
+  function start(question) {
     Array.prototype.forEach.call(log.querySelectorAll(".done-note"), function (node) {
       log.removeChild(node);
     });
@@ -349,8 +416,14 @@
     var text = el("span", { "class": "text" });
     box.appendChild(pending);
     box.appendChild(text);
-    var state = { box: box, mine: mine, text: text, pending: pending, question: question, citations: [],
-                  sources: {} };
+    return { box: box, mine: mine, text: text, pending: pending, question: question, citations: [],
+             sources: {} };
+  }
+
+  function ask(question) {
+    busy = true;
+    sendButton.disabled = true;
+    var state = start(question);
 
     // The language is sent only when picked, or when the question has no letters to tell it.
     var request = { question: question, history: history.slice(-MAX_HISTORY) };
@@ -366,7 +439,8 @@
     }).then(function (response) {
       if (!response.ok || !response.body) {
         return errorMessage(response).then(function (message) {
-          fail(state, message);
+          // Busy, starting or failing: worth another try; a refused question is not.
+          fail(state, message, response.status === 429 || response.status >= 500);
           if (response.status === 403) disable(null);
         });
       }
@@ -378,11 +452,11 @@
           fail(state, T.notEnabled);
           disable(null);
         } else {
-          fail(state, T.unreachable);
+          fail(state, T.unreachable, true);
         }
       });
     }).catch(function () {
-      fail(state, T.error);
+      fail(state, T.error, true);
     });
   }
 
@@ -522,10 +596,18 @@
   function finish(state) {
     if (state.pending.parentNode) state.pending.parentNode.removeChild(state.pending);
     if (state.error || !state.done) {
-      fail(state, state.error || T.error);
+      fail(state, state.error || T.error, true);
       return;
     }
     var answer = state.text.textContent.replace(/\s+$/, "");
+    present(state, answer);
+    exchanges.push({ question: state.question, answer: answer, citations: state.citations,
+                     done: { lang: state.done.lang, refused: !!state.done.refused } });
+    keep();
+  }
+
+  // A finished answer (just streamed, or kept from an earlier page).
+  function present(state, answer) {
     showAnswer(state, answer);
     linkMarkers(state);
     if (TEXT[state.done.lang]) {
@@ -562,10 +644,26 @@
     });
   }
 
-  function fail(state, message) {
+  // `retry`: the question is kept in the field and a button asks it again.
+  function fail(state, message, retry) {
     if (state.pending.parentNode) state.pending.parentNode.removeChild(state.pending);
     state.box.className = "msg notice";
     state.text.textContent = message;
+    if (retry) {
+      if (!input.value.trim()) input.value = state.question;
+      var again = label("button", { type: "button", "class": "retry" }, "retry");
+      again.addEventListener("click", function () {
+        if (busy || disabled) return;
+        if (state.mine.parentNode) log.removeChild(state.mine);
+        if (state.box.parentNode) log.removeChild(state.box);
+        if (input.value.trim() === state.question) input.value = "";
+        input.focus();
+        ask(state.question);
+      });
+      var bar = el("div", { "class": "fb" });
+      bar.appendChild(again);
+      state.box.appendChild(bar);
+    }
     done(state);
   }
 
