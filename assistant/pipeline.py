@@ -61,6 +61,12 @@ class Pipeline:
         return Reader(model) if model else None
 
     @property
+    def scorer(self) -> str:
+        """What a sentence's score is: the encoder's cosine, or its reader's logit (fitted
+        values on that scale, such as the quotes cutoff, are stored under this name)."""
+        return f"{self.embedder.name}+reader" if self.reader else self.embedder.name
+
+    @property
     def chunking(self) -> ChunkingParams:
         return ChunkingParams(self.settings.chunk_chars, self.settings.chunk_overlap_sentences)
 

@@ -37,7 +37,7 @@ class Assistant:
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
-        fitted = fitted_values("quotes", self.pipeline.embedder.name)  # fit_quotes.py
+        fitted = fitted_values("quotes", self.pipeline.scorer)  # fit_quotes.py
         return ExtractiveAnswerer(ExtractiveSettings(max_sentences=fitted["max_sentences"],
                                                      relative_cutoff=fitted["relative_cutoff"]))
 

@@ -29,11 +29,18 @@ def test_every_encoder_has_a_cross_validated_cutoff() -> None:
     data = json.loads((FOLDER / "quotes.json").read_text(encoding="utf-8"))
     for encoder in ENCODERS:
         fitted = data["models"][encoder]
-        # a cosine distance, or a logit distance where the encoder has a reader (reader.json)
-        assert 0 < fitted["relative_cutoff"] <= max(CUTOFFS) and fitted["max_sentences"] >= 1
+        assert 0 < fitted["relative_cutoff"] < 0.5 and fitted["max_sentences"] >= 1  # cosine
         figures = fitted["cross_validated"]
         assert figures["questions"] >= 70 and figures["quotes_per_answer"] <= QUOTE_BUDGET
         assert fitted_values("quotes", encoder) == fitted
+
+
+def test_a_reader_has_its_own_cutoff_in_logits_and_others_keep_the_cosine_one() -> None:
+    """An encoder with no entry (the tests' hashing embedder, a custom model folder) falls
+    back to the default encoder's cutoff on the cosine scale, never the reader's."""
+    reader = fitted_values("quotes", "st:embeddinggemma-300m+reader")
+    assert 0.5 < reader["relative_cutoff"] <= max(CUTOFFS)
+    assert fitted_values("quotes", "fake:unknown")["relative_cutoff"] < 0.5
 
 
 def test_a_wider_cutoff_quotes_the_runner_up_that_holds_the_evidence() -> None:

@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     service = Assistant(settings, Pipeline(settings, index_dir=args.index))
     paths = [args.eval_dir / name for name in EVAL_FILES] + [HELDOUT]
     rows = collect(service, paths, settings.corpus_dir)
-    encoder = service.pipeline.embedder.name
+    encoder = service.pipeline.scorer
     current = service.answerer.settings.relative_cutoff
     before, before_quotes = outcomes(rows, current)
     grounded, quotes = cross_validate(rows)
