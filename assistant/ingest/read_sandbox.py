@@ -7,10 +7,12 @@ a file that takes longer than `seconds` is skipped and the worker replaced; the 
 address space is capped (RLIMIT_AS) at what it held after its imports plus `memory_bytes`,
 so a parser that needs more gets a MemoryError, reported as one Skipped.
 
-The worker is a fresh interpreter (multiprocessing's "spawn"), never a fork of the ingest,
-which holds torch's threads. Not the fork server either: a process forked after the fork
-server started inherits it but cannot wait on it ("No child processes"), and every file
-read there was skipped.
+The worker is a fresh interpreter (`python -m assistant.ingest.read_sandbox`, the readers'
+modules imported before its memory cap), never a fork of the ingest, which holds torch's
+threads. Not a multiprocessing worker either: a spawned or fork-server worker runs the
+caller's main script again (a script calling `kb.ingest()` would run twice), and a process
+forked after its parent started the fork server cannot wait on it ("No child processes"),
+which skipped every file.
 It reads only bytes it is sent, never a path. If the ingest dies (kill -9), the worker sees
 its pipe close and exits.
 """
@@ -18,14 +20,19 @@ its pipe close and exits.
 from __future__ import annotations
 
 import logging
-import multiprocessing
+import os
 import resource
+import subprocess
+import sys
 from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from assistant.ingest.corpus_files import UnreadableFile
 
 _MB = 2**20
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # so the worker imports this copy
 
 
 class ReaderFailed(Exception):
@@ -47,8 +54,10 @@ def _address_space() -> int | None:
     return None
 
 
-def _serve(conn, memory_bytes: int) -> None:
+def _serve(jobs: Connection, replies: Connection, memory_bytes: int) -> None:
     """The worker: one job at a time, (function, args) in, (kind, value) out."""
+    import assistant.ingest.documents  # noqa: F401  (the parsers, before the memory cap)
+
     # The parsers' warnings ("EOF marker not found") would reach the terminal beside the
     # progress bar; what matters comes back as the Skipped reason.
     logging.getLogger().addHandler(logging.NullHandler())
@@ -58,7 +67,7 @@ def _serve(conn, memory_bytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     while True:
         try:
-            function, args = conn.recv()
+            function, args = jobs.recv()
         except (EOFError, OSError):
             return
         try:
@@ -70,9 +79,11 @@ def _serve(conn, memory_bytes: int) -> None:
         except Exception as error:  # noqa: BLE001  (a parser's own error: one line back)
             reply = ("failed", _one_line(error))
         try:
-            conn.send(reply)
+            replies.send(reply)
         except MemoryError:
-            conn.send(("memory", None))
+            replies.send(("memory", None))
+        except OSError:  # the ingest is gone
+            return
 
 
 class ReaderProcess:
@@ -81,8 +92,9 @@ class ReaderProcess:
     def __init__(self, seconds: float, memory_bytes: int) -> None:
         self.seconds = seconds
         self.memory_bytes = memory_bytes
-        self._process = None
-        self._conn = None
+        self._process: subprocess.Popen | None = None
+        self._jobs: Connection | None = None
+        self._replies: Connection | None = None
 
     def __enter__(self) -> ReaderProcess:
         return self
@@ -91,13 +103,20 @@ class ReaderProcess:
         self.close()
 
     def _start(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        parent, child = context.Pipe()
-        process = context.Process(target=_serve, args=(child, self.memory_bytes),
-                                  name="corpus-reader", daemon=True)
-        process.start()
-        child.close()
-        self._process, self._conn = process, parent
+        jobs_read, jobs_write = os.pipe()
+        replies_read, replies_write = os.pipe()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            filter(None, (str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH"))))}
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "assistant.ingest.read_sandbox", str(jobs_read),
+                 str(replies_write), str(self.memory_bytes)],
+                pass_fds=(jobs_read, replies_write), stdin=subprocess.DEVNULL, env=env)
+        finally:
+            os.close(jobs_read)
+            os.close(replies_write)
+        self._jobs = Connection(jobs_write, readable=False)
+        self._replies = Connection(replies_read, writable=False)
 
     def run(self, function: Callable[..., Any], *args: Any) -> Any:
         """`function(*args)` in the worker. UnreadableFile for a file over a limit (the
@@ -106,14 +125,14 @@ class ReaderProcess:
         if self._process is None:
             self._start()
         try:
-            self._conn.send((function, args))
-            if not self._conn.poll(self.seconds):
+            self._jobs.send((function, args))
+            if not self._replies.poll(self.seconds):
                 self.close()
                 raise UnreadableFile(f"took more than {self.seconds:g} s to read, the limit "
                                      "(ASSISTANT_MAX_PARSE_SECONDS)")
-            kind, value = self._conn.recv()
+            kind, value = self._replies.recv()
         except (EOFError, OSError):  # the worker died: killed by the OS, or a parser crashed
-            code = self._process.exitcode if self._process is not None else None
+            code = self._process.poll() if self._process is not None else None
             self.close()
             raise UnreadableFile(f"the reader process ended while reading it (exit {code})") from None
         if kind == "ok":
@@ -127,12 +146,17 @@ class ReaderProcess:
         raise ReaderFailed(value)
 
     def close(self) -> None:
-        process, conn = self._process, self._conn
-        self._process = self._conn = None
-        if conn is not None:
-            conn.close()
+        process, connections = self._process, (self._jobs, self._replies)
+        self._process = self._jobs = self._replies = None
+        for connection in connections:
+            if connection is not None:
+                connection.close()
         if process is not None:
-            if process.is_alive():
+            if process.poll() is None:
                 process.kill()
-            process.join(timeout=10)
+            process.wait(timeout=10)
 
+
+if __name__ == "__main__":
+    _serve(Connection(int(sys.argv[1]), writable=False),
+           Connection(int(sys.argv[2]), readable=False), int(sys.argv[3]))
