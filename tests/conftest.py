@@ -411,3 +411,17 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory, seed_corpus: Path) -> P
     index_dir = tmp_path_factory.mktemp("seed-index")
     Pipeline(Settings(), index_dir=index_dir).ingest(seed_corpus, show_progress=False)
     return index_dir
+
+
+@pytest.fixture(autouse=True)
+def _pytest_log_handlers_unguarded(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A server started in this process puts its log guard (serve/log_guard.py) on every root
+    handler it finds, pytest's capture handlers among them; its per-kind rate limit would then
+    hide a later test's warnings from `caplog`. Each test starts with them unguarded."""
+    yield
+    from assistant.serve import log_guard
+
+    plugin = request.config.pluginmanager.get_plugin("logging-plugin")
+    for handler in (getattr(plugin, "caplog_handler", None), getattr(plugin, "report_handler", None)):
+        if handler is not None:
+            handler.removeFilter(log_guard._FILTER)  # noqa: SLF001

@@ -215,7 +215,8 @@ def test_widget_and_demo_are_served(client: httpx.Client) -> None:
     widget = client.get("/widget.js")
     assert widget.status_code == 200
     assert widget.headers["content-type"].startswith("text/javascript")
-    assert len(widget.content) < 30 * 1024
+    # loaded on every portal page, unminified, with no other asset: 40 kB at most
+    assert len(widget.content) < 40 * 1024
     source = widget.text
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert sink not in source, sink

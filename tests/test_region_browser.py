@@ -90,6 +90,10 @@ def widget_ask(page, portal: str, region: str, question: str, lang: str = "nl"):
     from playwright.sync_api import expect
 
     page.goto(f"{portal}/?region={region}&lang={lang}")
+    # A new visitor: the widget keeps a tab's conversation and open panel across the
+    # portal's pages (sessionStorage), so a second question here would find them.
+    page.evaluate("sessionStorage.clear()")
+    page.reload()
     tab_until(page, ".launcher")
     page.keyboard.press("Enter")
     expect(page.locator("#ha-input")).to_be_focused()
