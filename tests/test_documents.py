@@ -230,6 +230,20 @@ def test_malformed_sidecar_is_logged_and_the_document_still_loads(
     assert "a.txt.meta.json" in caplog.text
 
 
+@pytest.mark.parametrize("language, region, expected", [
+    ("../../etc/passwd", "<script>alert(1)</script>", ("en", "")),  # shown to citizens: never
+    ("FR", "Wallonie", ("fr", "Wallonie")),  # a code in capitals; a region not listed, in words
+    ("en", "Vlaanderen", ("en", "flanders")),
+])
+def test_sidecar_language_and_region_are_values_the_product_can_show(
+        tmp_path: Path, language: str, region: str, expected: tuple[str, str]) -> None:
+    (tmp_path / "a.txt").write_text(EN, encoding="utf-8")
+    (tmp_path / "a.txt.meta.json").write_text(
+        json.dumps({"language": language, "region": region}), encoding="utf-8")
+    [item] = list(iter_corpus(tmp_path))
+    assert (item.meta.language, item.meta.region) == expected
+
+
 def test_duplicate_doc_id_is_skipped_not_overwritten(tmp_path: Path) -> None:
     (tmp_path / "same.md").write_text(FR, encoding="utf-8")
     (tmp_path / "same.txt").write_text(EN, encoding="utf-8")

@@ -39,14 +39,15 @@ from assistant.config import Settings
 from assistant.ingest.corpus_files import (CorpusFile, UnreadableFile, display, list_corpus, open_listed,
                            open_regular)
 from assistant.ingest.read_sandbox import ReaderFailed, ReaderProcess
-from assistant.search.language import detect_language
-from assistant.search.regions import region_code
+from assistant.search.language import LANGUAGES, detect_language
+from assistant.search.regions import REGIONS, region_code
 from assistant.types import Document, DocumentMeta, Skipped
 
 logger = logging.getLogger(__name__)
 
 SIDECAR_SUFFIX = ".meta.json"
 _META_FIELDS = ("title", "publisher", "date", "language", "region", "url")
+_PLAIN_REGION = re.compile(r"[^\W\d_][^\W\d_ '-]*(?:[ '-][^\W\d_]+)*", re.UNICODE)  # "Île-de-France"
 _ALIASES = {"lang": "language", "source_path": "url"}
 _TITLE_MAX_CHARS = 120
 _REASON_MAX_CHARS = 200
@@ -462,11 +463,33 @@ def _document(doc_id: str, text: str, fields: dict[str, str], title: str, source
         title=fields.get("title") or " ".join(title.split()) or _first_line(text),
         publisher=fields.get("publisher", ""),
         date=fields.get("date", ""),
-        language=fields.get("language") or detect_language(text),
-        region=region_code(fields.get("region", "")),
+        language=_language(fields.get("language", ""), text, doc_id),
+        region=_region(fields.get("region", ""), doc_id),
         url=fields.get("url", ""),
     )
     return Document(doc_id=doc_id, text=text, meta=meta, source=source)
+
+
+def _language(value: str, text: str, doc_id: str) -> str:
+    """A language the product speaks, as its code; otherwise the one detected in the text
+    (a sidecar's value is shown to citizens: "the quotes are in ../../etc/passwd")."""
+    code = value.strip().lower()
+    if code in LANGUAGES:
+        return code
+    if value:
+        logger.warning("Document %s: language %r is not one of %s; detecting it instead",
+                       doc_id, value[:40], "/".join(LANGUAGES))
+    return detect_language(text)
+
+
+def _region(value: str, doc_id: str) -> str:
+    """A region's code ("Vlaanderen" -> "flanders"), or a region not listed in plain words
+    ("Wallonie"); anything else is dropped."""
+    code = region_code(value)
+    if not value or code in REGIONS or (len(code) <= 40 and _PLAIN_REGION.fullmatch(code)):
+        return code
+    logger.warning("Document %s: region %r is not a region's name; ignored", doc_id, value[:40])
+    return ""
 
 
 def _first_line(text: str) -> str:
