@@ -1,7 +1,9 @@
 """Extractive answers: the sentences of the best passages that answer the question, quoted.
 
 No generative model is available offline, so the answer is made only of verbatim
-sentences. Each candidate sentence is scored by its cosine to the question (vectors
+sentences. Where the encoder has a trained reader (read/reader.py), a sentence's score is
+the reader's logit (`with_readings`). Otherwise each candidate sentence is scored by its
+cosine to the question (vectors
 stored at ingest, computed by retrieval: this works across languages), plus the share of
 the question's words it holds (same language only) and a bonus when the question asks for
 a number or date and the sentence has one. Near-duplicates are dropped; the passage rank
