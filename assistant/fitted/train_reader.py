@@ -82,7 +82,7 @@ def collect(pipeline: Pipeline, questions: list[TrainQuestion], pool_size: int) 
         pool = candidates(result)
         if not pool:
             continue
-        _, scalars = pair_features(result, pool)
+        scalars = pair_features(result, pool)
         labels = np.array([question.answerable and holds_evidence(c, question.evidence)
                            for c in pool], dtype=float)
         holds = np.array([question.answerable and bool(_evidence_spans(h.passage.text, question.evidence))

@@ -104,7 +104,7 @@ class Reader:
         pool = candidates(result)
         if not pool or result.vector is None:
             return []
-        _, scalars = pair_features(result, pool)
+        scalars = pair_features(result, pool)
         logits = self.model.logits(scalars)
         order = np.argsort(-logits, kind="stable")
         return [Reading(pool[i], float(logits[i])) for i in order]
