@@ -180,7 +180,8 @@ class Settings(BaseSettings):
     )
     retention_days: int = Field(
         90, ge=1, description="Days kept of the ask counts, feedback and (opted-in) question "
-                              "texts; older entries are purged at start-up and by `assistant report`.")
+                              "texts; older entries are purged at start-up, by `assistant "
+                              "report` and by the first answer of each day.")
     insight_min_group: int = Field(
         5, ge=2, description="Refused questions that must share a word before it is written "
                              "down and shown in the report (no single question can be read back).")

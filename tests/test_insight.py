@@ -74,6 +74,20 @@ def test_purge_drops_what_is_older_than_the_retention(tmp_path):
     assert [(r.asked, r.thumbs_down) for r in log.report().rows] == [(0, 1)]
 
 
+def test_a_server_running_for_months_purges_with_the_first_answer_of_each_day(tmp_path):
+    """No restart and no `assistant report`: the retention must still hold."""
+    old = (date.today() - timedelta(days=40)).isoformat()
+    (tmp_path / FEEDBACK).write_text(
+        json.dumps({"timestamp": f"{old}T10:00:00+00:00", "vote": "down", "question": MARKER}) + "\n")
+    log = InsightLog(tmp_path, retention_days=30)
+    log.record("nl", "", False, "Wat is NETCO?")
+    assert MARKER not in (tmp_path / FEEDBACK).read_text()
+    (tmp_path / FEEDBACK).write_text(  # once a day: the next answer today reads no more files
+        json.dumps({"timestamp": f"{old}T10:00:00+00:00", "vote": "down", "question": MARKER}) + "\n")
+    log.record("nl", "", False, "Wat is NETCO?")
+    assert MARKER in (tmp_path / FEEDBACK).read_text()
+
+
 @contextmanager
 def _serving(settings: Settings, pipeline: Pipeline) -> Iterator[httpx.Client]:
     """A client of the API on loopback; French questions are refused."""

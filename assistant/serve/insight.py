@@ -59,9 +59,14 @@ class InsightLog:
     retention_days: int = 90
     _pending: dict[str, set[str]] = field(default_factory=dict, repr=False)  # word -> question digests
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _purged_on: str = field(default="", repr=False)  # the day of the last purge
 
     def record(self, language: str, region: str, refused: bool, question: str) -> None:
-        """One served answer; the question's words are kept only as described above."""
+        """One served answer; the question's words are kept only as described above. The
+        first answer of each day purges what has passed the retention: a server that runs
+        for months keeps no more than one that restarts."""
+        if self._purged_on != _today():
+            self.purge()
         entry = {"day": _today(), "language": language, "region": region, "refused": refused}
         with self._lock:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -100,6 +105,7 @@ class InsightLog:
         oldest = ((today or datetime.now(timezone.utc).date())
                   - timedelta(days=self.retention_days)).isoformat()
         with self._lock:
+            self._purged_on = _today()
             for name, key in ((ASKS, "day"), (FEEDBACK, "timestamp")):
                 _keep_lines(self.folder / name, lambda entry: str(entry.get(key, ""))[:10] >= oldest)
             stored = self._stored_words()
