@@ -160,3 +160,24 @@ def describe(violations: list[dict]) -> str:
             lines.append(f"{violation['id']} ({violation['impact']}) {node['target']}: "
                          f"{node.get('failureSummary', '').splitlines()[-1:]}")
     return "\n".join(lines)
+
+
+def open_chat(page, url: str) -> None:
+    """The chat at `url`, once chat.js has run."""
+    page.goto(url + "/")
+    page.locator("#question input").wait_for()
+    page.wait_for_function("() => document.querySelector('#chat [role=log]')"
+                           "?.getAttribute('aria-live') === 'off'")
+
+
+def ask_chat(page, question: str):
+    """Ask in the chat and wait for the final answer (its feedback buttons); the answer."""
+    from playwright.sync_api import expect
+
+    before = page.locator("#chat [data-testid=bot]").count()
+    page.locator("#question input").fill(question)
+    page.locator("#question input").press("Enter")
+    answer = page.locator("#chat [data-testid=bot]").nth(before)
+    expect(answer).to_contain_text("[1]")
+    expect(page.locator("#feedback-up")).to_be_visible()  # the answer is final
+    return answer

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 from browser_app import (ARTIFACTS, NETCO_FR, PRESSURE_EN, PROEFTUIN_NL, App, app_fixture,
-                         axe_violations, browser_fixture, describe, open_page)
+                         ask_chat, axe_violations, browser_fixture, describe, open_chat,
+                         open_page)
 
 from assistant.serve import chat_view as view
 from assistant.answer.catalogue import ANSWER, WIDGET
@@ -45,25 +46,6 @@ def shot(page, name: str, full_page: bool = False) -> None:
     assert path.stat().st_size > 5_000
 
 
-def open_chat(page, app: App) -> None:
-    page.goto(app.url + "/")
-    page.locator("#question input").wait_for()
-    page.wait_for_function("() => document.querySelector('#chat [role=log]')"
-                           "?.getAttribute('aria-live') === 'off'")  # chat.js has run
-
-
-def ask_chat(page, question: str):
-    from playwright.sync_api import expect
-
-    before = page.locator("#chat [data-testid=bot]").count()
-    page.locator("#question input").fill(question)
-    page.locator("#question input").press("Enter")
-    answer = page.locator("#chat [data-testid=bot]").nth(before)
-    expect(answer).to_contain_text("[1]")
-    expect(page.locator("#feedback-up")).to_be_visible()  # the answer is final
-    return answer
-
-
 def ask_widget(page, question: str):
     from playwright.sync_api import expect
 
@@ -81,7 +63,7 @@ def test_the_chat_has_no_wcag_violations(browser, app: App, lang: str, scheme: s
     from playwright.sync_api import expect
 
     page = new_page(browser, locale=LOCALES[lang], color_scheme=scheme)
-    open_chat(page, app)
+    open_chat(page, app.url)
     # Before any question the page speaks the browser's language (Accept-Language).
     expect(page.locator("html")).to_have_attribute("lang", lang)
     expect(page.locator("#send")).to_have_text(view.labels(lang)["send"])
@@ -116,7 +98,7 @@ def test_a_dutch_question_in_a_french_browser_switches_everything_to_dutch(brows
     from playwright.sync_api import expect
 
     page = new_page(browser, locale="fr-BE")
-    open_chat(page, app)
+    open_chat(page, app.url)
     expect(page.locator("#send")).to_have_text("Envoyer")
     answer = ask_chat(page, PROEFTUIN_NL)
     expect(page.locator("html")).to_have_attribute("lang", "nl")
@@ -168,7 +150,7 @@ def test_the_api_docs_have_no_violations(browser, app) -> None:
 @pytest.mark.parametrize("size", list(SIZES))
 def test_the_chat_keeps_the_question_and_the_answer_start_in_view(browser, app, size) -> None:
     page = new_page(browser, size, locale="fr-BE")
-    open_chat(page, app)
+    open_chat(page, app.url)
     shot(page, f"chat-{size}-empty.png")
     ask_chat(page, NETCO_FR)
     box = page.evaluate("""() => {

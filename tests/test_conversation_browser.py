@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from browser_app import (ARTIFACTS, NETCO_FR, PRESSURE_EN, PROEFTUIN_NL, App, app_fixture,
-                         browser_fixture, open_page)
+                         ask_chat, browser_fixture, open_chat, open_page)
 from conftest import SEED_CORPUS
 from fakes import FixedPolicy, HashingEmbedder
 from loopback import LoopbackServer
@@ -43,25 +43,6 @@ def page(browser, app: App):
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name))
-
-
-def open_chat(page, url: str) -> None:
-    page.goto(url + "/")
-    page.locator("#question input").wait_for()
-    page.wait_for_function("() => document.querySelector('#chat [role=log]')"
-                           "?.getAttribute('aria-live') === 'off'")  # chat.js has run
-
-
-def ask_chat(page, question: str):
-    from playwright.sync_api import expect
-
-    before = page.locator("#chat [data-testid=bot]").count()
-    page.locator("#question input").fill(question)
-    page.locator("#question input").press("Enter")
-    answer = page.locator("#chat [data-testid=bot]").nth(before)
-    expect(answer).to_contain_text("[1]")
-    expect(page.locator("#feedback-up")).to_be_visible()  # the answer is final
-    return answer
 
 
 # --------------------------------------------------------------------------- item 1
