@@ -27,14 +27,12 @@ from functools import lru_cache
 
 from assistant.answer.extractive import Sentence
 from assistant.fitted import LogisticModel, fitted_model
-from assistant.search.lexical import fold, stopwords
+from assistant.search.folding import anchors, fold
+from assistant.search.lexical import stopwords
 from assistant.search.regions import REGION_WORDS
 from assistant.search.question import asks_for_number, has_number
 from assistant.search.retrieval import SearchResult
 
-_WORD = re.compile(r"\w+")
-_ANCHOR_CHARS = 5
-_ANCHOR_MIN_WORD = 4
 
 
 @dataclass(frozen=True)
@@ -45,13 +43,8 @@ class Evidence:
     refused: bool
 
 
-def _anchors(text: str, ignore: frozenset[str] = frozenset()) -> set[str]:
-    return {word[:_ANCHOR_CHARS] for word in _WORD.findall(fold(text))
-            if len(word) >= _ANCHOR_MIN_WORD and word not in ignore}
-
-
 @lru_cache(maxsize=1)
-def _not_anchors() -> frozenset[str]:
+def _notanchors() -> frozenset[str]:
     """Stopwords, and region names: "in Brussel" says where, not what is asked."""
     regions = {fold(word) for words in REGION_WORDS.values() for word in words}
     return stopwords("nl") | stopwords("fr") | stopwords("en") | frozenset(regions)
@@ -59,8 +52,8 @@ def _not_anchors() -> frozenset[str]:
 
 def anchor_coverage(question: str, passages_text: str) -> float:
     """Share of the question's content words that the passages also use (any language)."""
-    asked = _anchors(question, _not_anchors())
-    return len(asked & _anchors(passages_text)) / len(asked) if asked else 0.0
+    asked = anchors(question, _notanchors())
+    return len(asked & anchors(passages_text)) / len(asked) if asked else 0.0
 
 
 FEATURES = ("top_dense", "dense_margin", "best_sentence", "coverage", "sentence_coverage",
@@ -78,7 +71,7 @@ def evidence_features(result: SearchResult, scored: list[Sentence], language: st
     top = hits[0] if hits else None
     best = scored[0] if scored else None
     context = " ".join(f"{h.passage.meta.title} {h.passage.text}" for h in hits[:coverage_passages])
-    asked = _anchors(result.question, _not_anchors())
+    asked = anchors(result.question, _notanchors())
     return {
         "top_dense": top.dense if top else 0.0,
         "dense_margin": top.dense - hits[1].dense if len(hits) > 1 else 0.0,

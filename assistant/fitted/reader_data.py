@@ -16,9 +16,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 TRAIN = REPO.parent / "shared" / "train"
 HOUSING_QA = TRAIN / "housing-qa.jsonl"
-# PIAF v1.0 (MIT, (c) 2020 DINUM/Etalab, notice in shared/train/piaf-LICENSE): real French
-# questions on Wikipedia articles; the sentence holding the answer is the evidence.
-PIAF = TRAIN / "piaf-v1.0.json"
 
 
 @dataclass(frozen=True)
@@ -28,7 +25,6 @@ class TrainQuestion:
     lang: str
     q: str
     evidence: tuple[str, ...]  # empty for a near-miss
-    answer: str = ""
 
     @property
     def answerable(self) -> bool:
@@ -40,7 +36,7 @@ def read_housing_qa(path: Path = HOUSING_QA) -> tuple[list[dict], list[TrainQues
                  if line.strip()]
     questions = [
         TrainQuestion(q["qid"], doc["doc_id"], q["lang"], q["q"],
-                      () if q.get("unanswerable") else tuple(q["evidence"]), q.get("answer", ""))
+                      () if q.get("unanswerable") else tuple(q["evidence"]))
         for doc in documents for q in doc["questions"]
     ]
     return documents, questions
@@ -60,32 +56,3 @@ def write_corpus(documents: list[dict], folder: Path, seeds: Path | None = REPO 
     if seeds is not None:
         for path in seeds.glob("*.txt*"):
             shutil.copy2(path, folder / path.name)
-
-
-def read_piaf(path: Path = PIAF) -> tuple[list[dict], list[TrainQuestion]]:
-    """PIAF's articles as documents (paragraphs joined), each question with the sentence
-    span of its answer as evidence: the answer string alone would match other sentences."""
-    data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    documents, questions = [], []
-    for number, article in enumerate(data):
-        doc_id = f"piaf-{number:03d}"
-        documents.append({"doc_id": doc_id, "lang": "fr", "region": "", "title": article["title"],
-                          "publisher": "Wikipédia (PIAF v1.0, Etalab)",
-                          "text": "\n\n".join(p["context"] for p in article["paragraphs"])})
-        for paragraph in article["paragraphs"]:
-            context = paragraph["context"]
-            for qa in paragraph["qas"]:
-                answer = qa["answers"][0]
-                start = context.rfind(". ", 0, answer["answer_start"]) + 1
-                end = context.find(". ", answer["answer_start"] + len(answer["text"]))
-                sentence = context[start : end + 1 if end >= 0 else len(context)].strip()
-                questions.append(TrainQuestion(f"{doc_id}-{qa['id']}", doc_id, "fr",
-                                               qa["question"], (sentence,), answer["text"]))
-    return documents, questions
-
-
-if __name__ == "__main__":
-    import sys
-
-    docs, _ = read_piaf() if sys.argv[2:] == ["piaf"] else read_housing_qa()
-    write_corpus(docs, Path(sys.argv[1]), seeds=None if sys.argv[2:] == ["piaf"] else REPO / "corpus")

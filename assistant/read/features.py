@@ -17,13 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.ingest.chunking import is_heading
-from assistant.search.folding import fold
+from assistant.search.folding import anchors
 from assistant.search.retrieval import SearchResult
 from assistant.types import Hit
 
-_WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
-_ANCHOR_CHARS = 5  # a shared 5-letter prefix: names, numbers and cognates across languages
 _MIN_CHARS = 3
 
 SCALARS = ("cosine", "cosine_gap", "cosine_rank", "passage_dense", "passage_gap",
@@ -60,12 +58,8 @@ def candidates(result: SearchResult) -> list[Candidate]:
     return pool
 
 
-def _anchors(text: str) -> set[str]:
-    return {word[:_ANCHOR_CHARS] for word in _WORD.findall(fold(text)) if len(word) >= 4}
-
-
 def _share(asked: set[str], text: str) -> float:
-    return len(asked & _anchors(text)) / len(asked) if asked else 0.0
+    return len(asked & anchors(text)) / len(asked) if asked else 0.0
 
 
 def pair_features(result: SearchResult, pool: list[Candidate]) -> np.ndarray:
@@ -77,7 +71,7 @@ def pair_features(result: SearchResult, pool: list[Candidate]) -> np.ndarray:
     cosine_rank = np.empty(len(pool))
     cosine_rank[order] = np.arange(len(pool))
     hits = result.hits
-    asked = _anchors(result.question)
+    asked = anchors(result.question)
     digits = set(re.findall(r"\d+", result.question))
     # Per passage: its best sentence and its anchors; per document: its best passage.
     by_passage: dict[int, dict[int, float]] = {}
