@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 
 from assistant.search.regions import DEFAULT_REFERRALS
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # The product makes no third-party calls; set before any library reads them.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -31,6 +32,8 @@ def _default_cache() -> Path:
 
 
 Encoder = Literal["embeddinggemma", "embeddinggemma-onnx-int8", "e5-small", "e5-small-onnx-int8"]
+# `host[:port]` as in a Host header (an IPv6 address in brackets), lower-case.
+AUTHORITY = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)(?::([0-9]{1,5}))?")
 # Names of the e5-small engines before EmbeddingGemma arrived; still accepted.
 _ENCODER_ALIASES = {"sentence-transformers": "e5-small", "onnx-int8": "e5-small-onnx-int8"}
 
@@ -139,6 +142,14 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Portal origins (scheme://host[:port]) allowed to call the API from a "
                     "browser; the server's own origin always is. '*' allows every origin.")
+    public_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated host[:port] names the server is reached by (without a "
+                    "port: on any), as browsers send them in Host (or a trusted proxy in "
+                    "X-Forwarded-Host); localhost, 127.0.0.1, [::1] and the address the server "
+                    "listens on always are, at its port. A request naming another host is "
+                    "refused 403 (DNS rebinding), and so is an Origin that is neither one of "
+                    "these nor in allowed_origins.")
     rate_limit: str = Field("30/minute", description="Per client IP, for the ask endpoints.")
     search_rate_limit: str = Field(
         "120/minute", description="Per client IP: search and the chat's lighter events.")
@@ -187,6 +198,18 @@ class Settings(BaseSettings):
                              "down and shown in the report (no single question can be read back).")
     insight_token: SecretStr = Field(
         SecretStr(""), description="Bearer token of the officials' page /insight; empty: the page is off.")
+
+    @field_validator("public_hosts", mode="before")
+    @classmethod
+    def _host_list(cls, value: object) -> object:
+        names = value.split(",") if isinstance(value, str) else value
+        if not isinstance(names, list):
+            return value
+        names = [str(name).strip().lower() for name in names if str(name).strip()]
+        for name in names:
+            if not AUTHORITY.fullmatch(name):
+                raise ValueError(f"{name[:60]!r} is not host[:port] (no scheme, no path)")
+        return names
 
     @field_validator("encoder", mode="before")
     @classmethod

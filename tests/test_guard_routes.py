@@ -4,7 +4,7 @@ The product's app (`create_app`, the Gradio chat mounted at `/`) runs under uvic
 thread with the product's own `server_config`; the hashing embedder and a fixed refusal
 decision stand in for the model, so what is under test is the edge: 150+ hostile requests
 on every kind of route (0 5xx, 0 tracebacks, the error shape, the security headers), the
-origin check and the rate limit on Gradio's routes as on the API, forwarded headers,
+host and origin checks and the rate limit on Gradio's routes as on the API, forwarded headers,
 slow clients and the connection cap, the access log, and the chat's concurrency.
 """
 
@@ -39,8 +39,10 @@ PORTAL = "http://portal.example"
 EVIL = "https://evil.example"
 TRACEBACK = re.compile(r"Traceback \(most recent|File \"[^\"]*\", line \d+|\w+Error: |\.py:\d+")
 # Gradio's page answers `Access-Control-Allow-Origin` for any origin when its host is not
-# localhost: requests are sent for this host too.
+# localhost: requests are sent for this host too (configured as the servers' public host).
 PUBLIC_HOST = "assistant.example"
+# A DNS-rebinding page: its name now resolves to the server, and is its Host and Origin.
+REBOUND = "rebound.evil.example"
 SLOW_SECONDS = 2.0
 CHAT_VOTES = "chat-votes"
 
@@ -62,7 +64,7 @@ class SlowAssistant(Assistant):
 
 
 def guarded_service(pipeline: Pipeline, tmp: Path, **overrides) -> SlowAssistant:
-    values = {"allowed_origins": [PORTAL], "rate_limit": "1000/minute",
+    values = {"allowed_origins": [PORTAL], "public_hosts": [PUBLIC_HOST], "rate_limit": "1000/minute",
               "search_rate_limit": "1000/minute", "feedback_rate_limit": "1000/minute",
               "feedback_dir": tmp / "feedback", **overrides}
     service = SlowAssistant(Settings(**values), pipeline)
@@ -387,10 +389,10 @@ def raw_request(port: int, data: bytes, timeout: float = 10) -> bytes:
 
 MALFORMED = [
     b"GET\r\n\r\n",
-    b"GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
-    b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
-    b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
-    b"GET / HTTP/1.1\r\nHost: x\r\nX-Nul: a\x00b\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: assistant.example\r\nno colon here\r\n\r\n",
+    b"POST /api/ask HTTP/1.1\r\nHost: assistant.example\r\nContent-Length: abc\r\n\r\n",
+    b"POST /api/ask HTTP/1.1\r\nHost: assistant.example\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+    b"GET / HTTP/1.1\r\nHost: assistant.example\r\nX-Nul: a\x00b\r\n\r\n",
     b"GET / HTTP/1.1\r\n\r\n",  # HTTP/1.1 without Host
     b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 64,  # a TLS hello
 ]
@@ -406,7 +408,7 @@ def test_malformed_http_is_a_400_in_the_error_shape(live: GuardedServer, data: b
 
 @pytest.mark.parametrize("path", ["/api/ask", "/gradio_api/queue/join", "/v1/chat/completions"])
 def test_a_declared_oversized_body_is_refused_unread(live: GuardedServer, path: str) -> None:
-    head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    head = (f"POST {path} HTTP/1.1\r\nHost: assistant.example\r\nContent-Type: application/json\r\n"
             "Content-Length: 99999999\r\n\r\n{}").encode()
     start = time.monotonic()
     reply = raw_request(live.port, head)
@@ -415,18 +417,19 @@ def test_a_declared_oversized_body_is_refused_unread(live: GuardedServer, path: 
 
 
 ODD_TARGETS = [
-    (b"GET http://evil.example/ HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n", 404),
-    (b"GET /%ZZ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 404),
+    (b"GET http://evil.example/ HTTP/1.1\r\nHost: assistant.example\r\nConnection: close\r\n\r\n", 404),
+    (b"GET http://evil.example/ HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n", 403),
+    (b"GET /%ZZ HTTP/1.1\r\nHost: assistant.example\r\nConnection: close\r\n\r\n", 404),
     (b"GET /?a=%ZZ HTTP/1.0\r\n\r\n", 200),
-    (b"GET //gradio_api/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 404),
+    (b"GET //gradio_api/info HTTP/1.1\r\nHost: assistant.example\r\nConnection: close\r\n\r\n", 404),
     (b"GET /gradio_api/info HTTP/1.0\r\n\r\n", 404),
     (b"GET /api/health?x HTTP/1.0\r\n\r\n", 200),
-    (b"GET / HTTP/9.9\r\nHost: x\r\nConnection: close\r\n\r\n", 200),
-    (b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n", 431),
-    (b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    (b"GET / HTTP/9.9\r\nHost: assistant.example\r\nConnection: close\r\n\r\n", 200),
+    (b"GET / HTTP/1.1\r\nHost: assistant.example\r\nConnection: close\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n", 431),
+    (b"GET /api/health HTTP/1.1\r\nHost: assistant.example\r\nConnection: close\r\n"
      + b"".join(b"X-%d: %s\r\n" % (i, b"b" * 100) for i in range(200)) + b"\r\n", 431),
     # Transfer-Encoding wins over Content-Length (RFC 9112): an empty body, refused.
-    (b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n"
+    (b"POST /api/ask HTTP/1.1\r\nHost: assistant.example\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n"
      b"Connection: close\r\n\r\n0\r\n\r\n", 422),
 ]
 
@@ -508,6 +511,75 @@ def test_cors_answers_only_the_allowed_portal_and_never_with_credentials(live: G
         # The widget's script loads on any site; what it calls is checked.
         widget = client.get("/widget.js", headers={"origin": EVIL})
         assert widget.status_code == 200 and "access-control-allow-origin" not in widget.headers
+
+
+ROUTE_KINDS = [("GET", "/"), ("GET", "/config"), ("GET", "/theme.css"), ("GET", "/widget.js"),
+               ("GET", "/gradio_api/heartbeat/guardhost01"), ("POST", "/gradio_api/queue/join"),
+               ("GET", "/api/health"), ("POST", "/api/ask"), ("GET", "/v1/models"),
+               ("GET", "/demo"), ("GET", "/privacy"), ("OPTIONS", "/api/ask")]
+
+
+def test_a_forged_host_is_refused_in_the_error_shape_on_every_route(live: GuardedServer) -> None:
+    port = live.port
+    with live.client() as client:
+        for method, path in ROUTE_KINDS:
+            for host, origin in ((f"{REBOUND}:{port}", f"http://{REBOUND}:{port}"),
+                                 (REBOUND, None), (f"{PUBLIC_HOST}.{REBOUND}", None),
+                                 (f"127.0.0.1.{REBOUND}:{port}", f"http://127.0.0.1:{port}"),
+                                 (f"localhost:{port + 1}", None), ("", None)):
+                headers = {"host": host, "content-type": "application/json",
+                           **({"origin": origin} if origin else {}),
+                           **({"access-control-request-method": "POST"} if method == "OPTIONS" else {})}
+                reply = client.request(method, path, headers=headers,
+                                       content=b"{}" if method == "POST" else None)
+                assert_error_shape(reply, 403)
+                assert_sound(reply, origin)
+                assert not any(h.startswith("access-control-") for h in reply.headers), (path, host)
+
+
+def test_the_servers_own_hosts_and_the_portal_pass(live: GuardedServer) -> None:
+    port, fns = live.port, chat_fns(live)
+    own = [f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}", PUBLIC_HOST,
+           f"{PUBLIC_HOST}:8443"]
+    bodies = {"/gradio_api/queue/join": _json(ask_body(fns, "NETCO?")),
+              "/api/ask": _json({"question": "NETCO?"})}
+    with live.client() as client:
+        for host in own:
+            for method, path in ROUTE_KINDS:
+                if method == "OPTIONS" or "heartbeat" in path:  # a stream, held open
+                    continue
+                reply = client.request(method, path, content=bodies.get(path), headers={
+                    "host": host, "origin": f"http://{host}", "content-type": "application/json"})
+                assert reply.status_code == 200, (host, path, reply.text[:200])
+        # A page of one of the server's names calling another, and the widget's portal.
+        for origin in (f"http://localhost:{port}", PORTAL):
+            reply = client.post("/api/ask", json={"question": "NETCO?"}, headers={"origin": origin})
+            assert reply.status_code == 200, reply.text[:200]
+            assert reply.headers.get("access-control-allow-origin") == (PORTAL if origin == PORTAL else None)
+
+
+def gradio_root(client: httpx.Client, **headers: str) -> str:
+    """The root URL Gradio gives the page (its config's `root`; the chat's file URLs start with it)."""
+    reply = client.get("/config", headers=headers)
+    assert reply.status_code == 200, reply.text[:200]
+    return reply.json()["root"]
+
+
+def test_forwarded_host_changes_gradio_urls_only_from_a_trusted_proxy(
+        live: GuardedServer, pipeline: Pipeline, gradio_tmp: Path, tmp_path: Path) -> None:
+    forged = {"x-forwarded-host": PUBLIC_HOST, "x-forwarded-proto": "https",
+              "x-gradio-server": f"http://{REBOUND}", "forwarded": f"host={REBOUND}"}
+    with live.client() as peer:  # no proxy is trusted: the headers change nothing
+        assert gradio_root(peer) == gradio_root(peer, **forged) == live.url
+    service = guarded_service(pipeline, tmp_path, trusted_proxies=["127.0.0.1"])
+    with GuardedServer(service) as server, server.client() as proxy:
+        assert gradio_root(proxy, **{"x-forwarded-host": PUBLIC_HOST,
+                                     "x-forwarded-proto": "https"}) == f"https://{PUBLIC_HOST}"
+        # A trusted proxy's X-Forwarded-Host must still be a public host (a rebinding page
+        # behind the proxy).
+        assert_error_shape(proxy.get("/config", headers={"x-forwarded-host": REBOUND}), 403)
+        with server.client(transport=httpx.HTTPTransport(local_address="127.0.0.2")) as other:
+            assert gradio_root(other, **forged) == server.url
 
 
 # --------------------------------------------------------------------------- budgets
@@ -627,7 +699,7 @@ def test_half_sent_bodies_get_408_and_are_closed(strict: GuardedServer) -> None:
     socks = []
     for path in ("/api/ask", "/gradio_api/queue/join") * 10:
         sock = socket.create_connection(("127.0.0.1", strict.port))
-        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: assistant.example\r\nContent-Type: application/json\r\n"
                      f"Content-Length: 1000\r\n\r\n{{\"question\": ".encode())
         socks.append(sock)
     started = time.monotonic()
@@ -643,7 +715,7 @@ def test_half_sent_bodies_get_408_and_are_closed(strict: GuardedServer) -> None:
 def test_slow_and_idle_connections_are_closed(strict: GuardedServer) -> None:
     idle = socket.create_connection(("127.0.0.1", strict.port))
     trickle = socket.create_connection(("127.0.0.1", strict.port))
-    trickle.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")
+    trickle.sendall(b"GET /api/health HTTP/1.1\r\nHost: assistant.example\r\n")
     for sock in (idle, trickle):
         closed, _ = closed_within(sock, 4)
         assert closed
@@ -651,7 +723,7 @@ def test_slow_and_idle_connections_are_closed(strict: GuardedServer) -> None:
     # A kept-alive connection that trickles its next request head is closed too.
     # uvicorn's keep-alive timer (5 s) stops at the first byte of the next request.
     kept = socket.create_connection(("127.0.0.1", strict.port))
-    kept.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    kept.sendall(b"GET /api/health HTTP/1.1\r\nHost: assistant.example\r\n\r\n")
     kept.settimeout(5)
     assert kept.recv(65536).startswith(b"HTTP/1.1 200 ")
     started = time.monotonic()

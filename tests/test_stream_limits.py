@@ -28,7 +28,7 @@ def other_client(server: GuardedServer, address: str) -> httpx.Client:
 def open_heartbeat(port: int, session: str, address: str = "127.0.0.1") -> tuple[socket.socket, bytes]:
     """A raw heartbeat GET and what came back first (the head of a 200 stream, or a refusal)."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=30, source_address=(address, 0))
-    sock.sendall(f"GET /gradio_api/heartbeat/{session} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    sock.sendall(f"GET /gradio_api/heartbeat/{session} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
     return sock, sock.recv(65536)
 
 

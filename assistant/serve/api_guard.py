@@ -1,8 +1,9 @@
 """The server's edge: one error shape, exception handlers, and the Guard every request passes.
 
 `Guard` is pure ASGI middleware around the whole app: the API, the widget and the Gradio
-chat. For every route it refuses browser origins that are neither the server's own nor in
-the allow-list (403; `/widget.js` loads anywhere), answers CORS only for allowed origins
+chat. For every route it refuses a request that names a host the deployment is not reached
+by (403: DNS rebinding, see origins.py) and browser origins that are neither such a host nor
+in the allow-list (403; `/widget.js` loads anywhere), answers CORS only for allowed origins
 (never with credentials; Gradio's own CORS headers are dropped), caps the body size (413)
 and the time to send it (408), and adds the security headers. On the chat's side it lets
 only the routes the chat uses reach Gradio (`chat_routes`), charges each chat event to the
@@ -37,6 +38,7 @@ from assistant.serve.api_messages import preferred_language, say
 from assistant.serve.chat_routes import (OVER_BUDGET, ChatEvents, ChatRoute, chat_route,
                                          stream_session)
 from assistant.errors import AssistantError, RateLimitedError
+from assistant.serve.origins import Origins
 from assistant.serve.security_headers import HEADER_NAMES, security_headers
 
 logger = logging.getLogger(__name__)
@@ -128,24 +130,6 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(500, say("internal", preferred_language(request.headers)))
 
 
-# --------------------------------------------------------------------------- origins
-
-
-def _netloc(value: str, scheme: str) -> str:
-    value = value.strip().lower().rstrip("/")
-    default = {"http": ":80", "https": ":443"}.get(scheme, "")
-    return value[: -len(default)] if default and value.endswith(default) else value
-
-
-def same_origin(origin: str, host: str | None) -> bool:
-    """Origin `scheme://host[:port]` names the host the request was sent to (scheme ignored:
-    a TLS proxy in front of the server changes it)."""
-    scheme, sep, rest = origin.partition("://")
-    if not sep or not host:
-        return False
-    return _netloc(rest, scheme) == _netloc(host, scheme)
-
-
 # --------------------------------------------------------------------------- the guard
 
 
@@ -213,9 +197,9 @@ class Guard:
                  max_chat_body_bytes: int | None = None, body_timeout_s: float = 10.0,
                  own_routes: Iterable = (), chat: ChatEvents | None = None,
                  budgets: Mapping[str, Budget] | None = None,
-                 streams: StreamLimits | None = None) -> None:
+                 streams: StreamLimits | None = None, public_hosts: Sequence[str] = ()) -> None:
         self.app = app
-        self.allowed = {o.strip().lower().rstrip("/") for o in allowed_origins if o.strip()}
+        self.origins = Origins(allowed_origins, public_hosts)
         self.max_body_bytes = max_body_bytes
         self.max_chat_body_bytes = max_chat_body_bytes or max_body_bytes
         self.body_timeout_s = body_timeout_s
@@ -225,9 +209,6 @@ class Guard:
         self.chat = chat
         self.budgets = dict(budgets or {})
         self.streams = OpenStreams(streams) if streams is not None else None
-
-    def allows(self, origin: str) -> bool:
-        return "*" in self.allowed or origin.lower().rstrip("/") in self.allowed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":  # no route takes one
@@ -256,9 +237,12 @@ class Guard:
         method, path = scope["method"], scope["path"]
         if _head_size(scope) > MAX_HEAD_BYTES:
             raise Refused(431, HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE.phrase, {"connection": "close"})
+        if not self.origins.addressed(scope, headers):
+            logger.warning("refused a request for a host not in ASSISTANT_PUBLIC_HOSTS")
+            raise Refused(403, say("forbidden_origin", reply.language))
         preflight = method == "OPTIONS" and "access-control-request-method" in headers
         route = self._chat_route(method, path, preflight)
-        reply.cors = self._cors(headers.get("origin"), headers.get("host"), path, reply.language)
+        reply.cors = self._cors(headers.get("origin"), scope, path, reply.language)
         if preflight:
             await reply.empty(204, {"access-control-max-age": "600",
                                     "access-control-allow-methods": self.ALLOW_METHODS,
@@ -336,16 +320,15 @@ class Guard:
                           {"allow": ", ".join(sorted(route.methods))})
         return route
 
-    def _cors(self, origin: str | None, host: str | None, path: str, language: str) -> dict[str, str]:
-        """CORS headers for an allowed origin; Refused for a foreign one."""
+    def _cors(self, origin: str | None, scope: Scope, path: str, language: str) -> dict[str, str]:
+        """CORS headers for an allowed origin (none for a page of the server's own hosts);
+        Refused for a foreign one."""
         if origin is None or path in EMBEDDABLE:
             return {}
-        if self.allows(origin):
-            return {"access-control-allow-origin": origin,
-                    "access-control-expose-headers": "Retry-After"}
-        if same_origin(origin, host):
-            return {}
-        raise Refused(403, say("forbidden_origin", language))
+        cors = self.origins.cors(origin, scope)
+        if cors is None:
+            raise Refused(403, say("forbidden_origin", language))
+        return cors
 
     def _charge(self, body: bytes, scope: Scope, language: str) -> int | None:
         """Charge the event a join names to the client's budget; RateLimitedError when over it,

@@ -19,7 +19,6 @@ import uvicorn
 from fastapi import FastAPI, Query
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.datastructures import Headers
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from assistant.serve.api import Readiness, install_api
@@ -31,6 +30,7 @@ from assistant.serve.log_guard import guard_logs
 from assistant.serve.security_headers import security_headers
 from assistant.config import Settings
 from assistant.serve.official_pages import install_official_pages
+from assistant.serve.origins import ForwardedHeaders
 from assistant.service import LANGUAGES, Assistant
 
 logger = logging.getLogger(__name__)
@@ -98,6 +98,7 @@ def create_app(settings: Settings, service: Assistant | None = None, *,
     guard_logs()  # Gradio's tracebacks (they repeat the client's input) become one line
     app.state.chat = blocks
     app.add_middleware(Guard, allowed_origins=settings.allowed_origins,
+                       public_hosts=settings.public_hosts,
                        max_body_bytes=settings.max_body_bytes,
                        max_chat_body_bytes=settings.max_chat_body_bytes,
                        body_timeout_s=settings.body_timeout_s, own_routes=own_routes,
@@ -107,8 +108,9 @@ def create_app(settings: Settings, service: Assistant | None = None, *,
                                             max(1, settings.max_connections // 2),
                                             settings.max_stream_seconds))
     app.add_middleware(HeadAsGet)  # outside the guard: it sees a GET, its reply loses the body
-    if settings.trusted_proxies:  # outermost: the guard keys budgets on the real client
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    # Outermost: the guard keys budgets on the real client, and neither it nor Gradio reads
+    # a forwarding header from a peer that is no trusted proxy.
+    app.add_middleware(ForwardedHeaders, trusted_hosts=settings.trusted_proxies)
     return app
 
 
@@ -275,10 +277,10 @@ def _within_cap(app, protocol: GuardedH11Protocol):
 def server_config(app, settings: Settings, host: str = "127.0.0.1", port: int = 7860,
                   **options) -> uvicorn.Config:
     """How `assistant serve` runs `app`: forwarded headers only from `trusted_proxies` (the
-    app reads them, uvicorn does not), a cap on open connections, deadlines for request
-    heads and idle connections, no WebSocket, redacted access log, bounded log lines with no
-    request content (log_guard.py). (h11 bounds a head still arriving to 16 kB; the guard
-    refuses a complete one over that.)"""
+    app reads them, origins.ForwardedHeaders; uvicorn does not), a cap on open connections,
+    deadlines for request heads and idle connections, no WebSocket, redacted access log,
+    bounded log lines with no request content (log_guard.py). (h11 bounds a head still
+    arriving to 16 kB; the guard refuses a complete one over that.)"""
     protocol = type("GuardedH11Protocol", (GuardedH11Protocol,),
                     {"header_timeout": settings.header_timeout_s})
     config = uvicorn.Config(app, host=host, port=port, http=protocol, ws="none",
