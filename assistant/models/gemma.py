@@ -27,7 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import ModelNotPreparedError
-from assistant.ingest.model_cache import build_once
+from assistant.config import Settings
+from assistant.models.cache import build_once
+from assistant.models.encoder import Engine
+from assistant.models.sentence_transformer import SentenceTransformerEmbedder
 
 MODEL_NAME = "embeddinggemma-300m"
 MARKER = "VERIFIED.json"
@@ -268,3 +271,11 @@ def prepared_gemma_dir(cache_dir: Path) -> Path:
 def prepare_gemma(cache_dir: Path, *, force: bool = False) -> Path:
     """Fetch, assemble, verify and publish once; later calls return the folder at once."""
     return build_once(cache_dir, MODEL_NAME, _is_ready, _build_verified, force=force)
+
+
+def _load(settings: Settings) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(prepared_gemma_dir(settings.cache_dir),
+                                       settings.embed_batch_size)
+
+
+ENGINE = Engine(prepare=prepare_gemma, load=_load)
