@@ -17,7 +17,7 @@ class Embedder(Protocol):
 
     An embedder that also has `embed_with_sentences(passages, skip)` (and says how in
     `embedding_text`) gives the sentence vectors from the passage's own pass; the others get
-    each sentence embedded as a text of its own (ingest.embed_passages_and_sentences).
+    each sentence embedded as a text of its own (ingest/indexer.embed_passages_and_sentences).
     """
 
     name: str
