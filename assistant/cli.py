@@ -22,12 +22,11 @@ from assistant.answer.sources import group_sources
 
 
 def cmd_prepare(args, settings: Settings) -> int:
-    from assistant.ingest.embedding import prepare_encoder
+    from assistant.models.registry import prepare_models
+    from assistant.read.features import SCALARS
 
-    print(f"encoder {settings.encoder} ready in {prepare_encoder(settings, force=args.force)}")
-    from assistant.read.reader import verify_reader
-
-    print(verify_reader(Pipeline(settings).embedder.name))
+    for line in prepare_models(settings, force=args.force, reader_features=SCALARS):
+        print(line)
     return 0
 
 

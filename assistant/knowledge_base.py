@@ -20,7 +20,7 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.errors import InputError
-from assistant.ingest.embedding import Embedder
+from assistant.models.encoder import Embedder
 from assistant.ingest.indexer import IngestReport
 from assistant.pipeline import Pipeline
 from assistant.search.regions import REGIONS

@@ -10,11 +10,13 @@ from pathlib import Path
 from assistant.ingest.chunking import ChunkingParams
 from assistant.config import Settings
 from assistant.ingest.documents import ReadLimits
-from assistant.ingest.embedding import Embedder, load_embedder
+from assistant.models.encoder import Embedder
+from assistant.models.registry import load_embedder
 from assistant.errors import StoreUnavailableError
 from assistant.ingest.indexer import MANIFEST_VERSION, IngestReport, index_signature, ingest
 from assistant.search.lexical import SAVED_NAME, open_lexical
-from assistant.read.reader import Reader, Reading, fitted_reader
+from assistant.models.reader import fitted_reader
+from assistant.read.reader import Reader, Reading
 from assistant.search.query_batching import QueryBatcher
 from assistant.search.retrieval import FusionWeights, Retriever, SearchResult
 from assistant.search.store import IndexLocation, index_location, open_current

@@ -35,7 +35,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from assistant.config import Settings  # noqa: E402
-from assistant.ingest.embedding import PASSAGE_PROMPT, QUERY_PROMPT  # noqa: E402
+from assistant.models.e5 import PASSAGE_PROMPT, QUERY_PROMPT  # noqa: E402
 
 CORPUS = REPO / "corpus"
 LARGE = Path("/work/shared/corpus-large/be_laws_fr.jsonl.gz")
@@ -131,16 +131,16 @@ class Candidate:
 
 
 def _sentence_transformers(cache_dir: Path, batch_size: int) -> tuple[Callable, Callable]:
-    from assistant.ingest.embedding import SentenceTransformerEmbedder
-    from assistant.ingest.model_prep import prepare_model
+    from assistant.models.sentence_transformer import SentenceTransformerEmbedder
+    from assistant.models.e5 import prepare_model
 
     model = SentenceTransformerEmbedder(prepare_model(cache_dir), batch_size=batch_size)
     return model.embed_passages, model.embed_queries
 
 
 def _gemma(cache_dir: Path, batch_size: int) -> tuple[Callable, Callable]:
-    from assistant.ingest.embedding import SentenceTransformerEmbedder
-    from assistant.ingest.gemma_prep import prepare_gemma
+    from assistant.models.sentence_transformer import SentenceTransformerEmbedder
+    from assistant.models.gemma import prepare_gemma
 
     model = SentenceTransformerEmbedder(prepare_gemma(cache_dir), batch_size=batch_size)
     return model.embed_passages, model.embed_queries
@@ -169,8 +169,8 @@ def _plain_int8_model(cache_dir: Path, rebuild: bool) -> Path:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from assistant.ingest.model_prep import prepare_model
-    from assistant.ingest.onnx_encoder import _export_fp32
+    from assistant.models.e5 import prepare_model
+    from assistant.models.e5_onnx import _export_fp32
 
     folder.mkdir(parents=True, exist_ok=True)
     print(f"Building the plain int8 baseline in {folder}...", file=sys.stderr)
@@ -187,7 +187,7 @@ def _plain_int8(cache_dir: Path, batch_size: int, threads: int) -> tuple[Callabl
     import onnxruntime as ort
     from tokenizers import Tokenizer
 
-    from assistant.ingest.model_prep import prepare_model
+    from assistant.models.e5 import prepare_model
 
     path = _plain_int8_model(cache_dir, rebuild=False)  # built by main() before the timed load
     options = ort.SessionOptions()
@@ -220,7 +220,7 @@ def _plain_int8(cache_dir: Path, batch_size: int, threads: int) -> tuple[Callabl
 
 
 def _ours(cache_dir: Path, batch_size: int, threads: int) -> tuple[Callable, Callable]:
-    from assistant.ingest.onnx_encoder import OnnxEmbedder
+    from assistant.models.e5_onnx import OnnxEmbedder
 
     model = OnnxEmbedder.load(cache_dir, batch_size=batch_size, threads=threads)
     return model.embed_passages, model.embed_queries
@@ -284,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from tokenizers import Tokenizer
 
-    from assistant.ingest.model_prep import prepare_model
+    from assistant.models.e5 import prepare_model
 
     tokenizer = Tokenizer.from_file(str(prepare_model(cache_dir) / "tokenizer.json"))
     tokens = [len(e.ids) for e in tokenizer.encode_batch([PASSAGE_PROMPT + p for p in passages])]
@@ -314,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "plain" in wanted:
         _plain_int8_model(cache_dir, args.rebuild_baseline)
     if "ours" in wanted:
-        from assistant.ingest.onnx_encoder import prepare_onnx
+        from assistant.models.e5_onnx import prepare_onnx
 
         prepare_onnx(cache_dir)
     results: dict[str, dict] = {}

@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from assistant.config import Settings  # noqa: E402
-from assistant.ingest.embedding import load_embedder  # noqa: E402
+from assistant.models.registry import load_embedder  # noqa: E402
 from assistant.search.query_batching import QueryBatcher  # noqa: E402
 
 QUESTIONS = [json.loads(line)["q"] for line in

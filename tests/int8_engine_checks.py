@@ -17,7 +17,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import ModelNotPreparedError
-from assistant.ingest.onnx_runtime import MARKER, MODEL_FILE, TOKENIZER_FILE, Int8Embedder
+from assistant.models.onnx_runtime import MARKER, MODEL_FILE, TOKENIZER_FILE, Int8Embedder
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -111,7 +111,7 @@ class Int8EngineChecks:
     @pytest.fixture(scope="class")
     @classmethod
     def fp32_embedder(cls, engine_dir: Path, cache_dir: Path):
-        from assistant.ingest.embedding import SentenceTransformerEmbedder
+        from assistant.models.sentence_transformer import SentenceTransformerEmbedder
 
         return SentenceTransformerEmbedder(cls.fp32_dir(cache_dir))
 
@@ -207,7 +207,7 @@ class Int8EngineChecks:
 
     @pytest.mark.model
     def test_the_setting_selects_this_engine(self, engine_dir: Path, cache_dir: Path) -> None:
-        from assistant.ingest.embedding import load_embedder, prepare_encoder
+        from assistant.models.registry import load_embedder, prepare_encoder
 
         settings = Settings(encoder=self.encoder_setting, cache_dir=cache_dir)
         assert prepare_encoder(settings) == engine_dir

@@ -223,7 +223,7 @@ def test_malformed_sidecar_is_logged_and_the_document_still_loads(
 ) -> None:
     (tmp_path / "a.txt").write_text(EN, encoding="utf-8")
     (tmp_path / "a.txt.meta.json").write_text("{not json", encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="assistant.ingest.documents"):
+    with caplog.at_level(logging.WARNING, logger="assistant.ingest.metadata"):
         items = list(iter_corpus(tmp_path))
     assert [type(item) for item in items] == [Document]
     assert items[0].meta.title == EN[:120] and items[0].meta.publisher == ""

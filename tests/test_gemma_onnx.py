@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from int8_engine_checks import NL_PASSAGE, Int8EngineChecks, sorted_batch_lengths
 
-from assistant.ingest.gemma_onnx import BATCH_TOKENS, GemmaOnnxEmbedder, _batches, prepare_gemma_onnx
-from assistant.ingest.gemma_prep import prepared_gemma_dir
+from assistant.models.gemma_onnx import BATCH_TOKENS, GemmaOnnxEmbedder, _batches, prepare_gemma_onnx
+from assistant.models.gemma import prepared_gemma_dir
 
 
 class TestGemmaOnnx(Int8EngineChecks):

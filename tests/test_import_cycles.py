@@ -1,6 +1,6 @@
-"""The package's modules import each other without cycles (top-level imports, relative or
-`from assistant...`; a lazy import inside a function is how a module reaches a later stage
-without a cycle)."""
+"""The package's modules import each other without cycles and in the documented stage order
+(docs/architecture.md, "Who owns what"): top-level imports, relative or `from assistant...`;
+a lazy import inside a function is how a module reaches a later stage without a cycle."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
 
 
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+def _module_name(path: Path, root: Path) -> str:
+    parts = path.relative_to(root.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def import_graph() -> dict[str, set[str]]:
+def import_graph(root: Path = PACKAGE) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
-    for path in PACKAGE.rglob("*.py"):
-        name = _module_name(path)
+    for path in root.rglob("*.py"):
+        name = _module_name(path, root)
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         targets = set()
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
@@ -58,6 +58,44 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
+# Top to bottom: a module imports only from its own layer and the layers below it.
+LAYERS = (
+    ("entry points", ("assistant", "assistant.__main__", "assistant.cli", "assistant.knowledge_base",
+                      "assistant.evaluation", "assistant.integrations", "assistant.fitted.fit",
+                      "assistant.fitted.fit_quotes", "assistant.fitted.train_reader",
+                      "assistant.fitted.reader_data")),
+    ("serve", ("assistant.serve",)),
+    ("wiring", ("assistant.service", "assistant.pipeline")),
+    ("answer", ("assistant.answer",)),
+    ("read", ("assistant.read",)),
+    # ingest writes through search's store and BM25 index; search needs nothing of ingest.
+    ("ingest", ("assistant.ingest",)),
+    ("search", ("assistant.search",)),
+    ("shared", ("assistant.config", "assistant.errors", "assistant.types", "assistant.fitted",
+                "assistant.models")),
+)
+# Imports against the order that other work removes (issue 23); each must still exist, so a
+# fix that removes one also removes it here.
+KNOWN_AGAINST_ORDER = {
+    ("assistant.service", "assistant.serve.insight"),  # item 3: the insight recorder passed in
+    ("assistant.config", "assistant.search.regions"),  # the referral table's default
+}
+
+
+def layer_of(module: str) -> int:
+    """The index in LAYERS of the longest prefix naming `module` (a package covers its modules)."""
+    matches = [(len(prefix), index) for index, (_, prefixes) in enumerate(LAYERS)
+               for prefix in prefixes if module == prefix or module.startswith(prefix + ".")]
+    assert matches, f"{module} is in no layer of LAYERS: place it there"
+    return max(matches)[1]
+
+
+def against_order(graph: dict[str, set[str]]) -> set[tuple[str, str]]:
+    """(importer, imported) pairs where the imported module sits in a higher layer."""
+    return {(name, target) for name, targets in graph.items() for target in targets
+            if layer_of(target) < layer_of(name)}
+
+
 def test_the_walk_sees_the_package_and_would_find_a_cycle() -> None:
     graph = import_graph()
     assert "assistant.service" in graph["assistant.serve.api"] and len(graph) > 40
@@ -66,3 +104,17 @@ def test_the_walk_sees_the_package_and_would_find_a_cycle() -> None:
 
 def test_no_module_level_import_cycle() -> None:
     assert find_cycle(import_graph()) is None
+
+
+def test_every_import_follows_the_stage_order() -> None:
+    found = against_order(import_graph())
+    assert found - KNOWN_AGAINST_ORDER == set()
+    assert KNOWN_AGAINST_ORDER - found == set(), "fixed: remove it from KNOWN_AGAINST_ORDER"
+
+
+def test_the_order_check_sees_an_import_against_it() -> None:
+    # search importing ingest: what retrieval and query_batching did before models/ held the
+    # encoder protocol (they imported ingest.embedding)
+    graph = {"assistant.search.retrieval": {"assistant.ingest.indexer"},
+             "assistant.ingest.indexer": {"assistant.search.store", "assistant.models.encoder"}}
+    assert against_order(graph) == {("assistant.search.retrieval", "assistant.ingest.indexer")}

@@ -8,14 +8,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 import pytest
 
-from assistant.ingest import model_prep
-from assistant.config import Settings
+from assistant.models import e5
+from assistant.config import Encoder, Settings
 from assistant.errors import ModelNotPreparedError
-from assistant.ingest.model_prep import MARKER, MIN_COSINE, MODEL_NAME, prepare_model, prepared_model_dir
+from assistant.models.e5 import MARKER, MIN_COSINE, MODEL_NAME, prepare_model, prepared_model_dir
+from assistant.models.encoder import Engine
+from assistant.models.registry import ENGINES, engine
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -33,7 +36,7 @@ socket.socket.connect = _refuse
 socket.socket.connect_ex = _refuse
 socket.create_connection = _refuse
 
-from assistant.ingest.embedding import SentenceTransformerEmbedder
+from assistant.models.sentence_transformer import SentenceTransformerEmbedder
 
 embedder = SentenceTransformerEmbedder(Path(sys.argv[1]))
 query = embedder.embed_queries(["Combien le propriétaire peut-il demander comme garantie locative ?"])
@@ -96,6 +99,11 @@ def test_marker_records_verification_in_every_language(model_dir: Path) -> None:
     assert checked == {(lang, p) for lang in ("nl", "fr", "en") for p in ("query", "passage")}
 
 
+def test_every_encoder_setting_has_an_engine() -> None:
+    assert set(ENGINES) == set(get_args(Encoder))
+    assert all(isinstance(engine(name), Engine) for name in ENGINES)
+
+
 def test_prepared_model_dir_on_empty_cache_raises(tmp_path: Path) -> None:
     with pytest.raises(ModelNotPreparedError, match="assistant prepare"):
         prepared_model_dir(tmp_path)
@@ -112,7 +120,7 @@ def test_dequantize_q4_0_follows_ggml_layout() -> None:
     # One block: scale 0.5; byte j holds weight j (low nibble) and weight j+16 (high nibble).
     low, high = np.arange(16, dtype=np.uint8), np.full(16, 15, dtype=np.uint8)
     block = np.concatenate([np.array([0.5], dtype="<f2").view(np.uint8), low | (high << 4)])
-    weights = model_prep._dequantize_q4_0(block, 32)
+    weights = e5._dequantize_q4_0(block, 32)
     expected = 0.5 * (np.concatenate([low, high]).astype(np.float32) - 8)
     np.testing.assert_array_equal(weights, expected)
 
@@ -127,8 +135,8 @@ def test_failed_verification_installs_nothing(
     def fail(folder: Path) -> list[dict]:
         raise ModelNotPreparedError("vectors differ")
 
-    monkeypatch.setattr(model_prep, "_build", _fake_build)
-    monkeypatch.setattr(model_prep, "_verify", fail)
+    monkeypatch.setattr(e5, "_build", _fake_build)
+    monkeypatch.setattr(e5, "_verify", fail)
     with pytest.raises(ModelNotPreparedError, match="vectors differ"):
         prepare_model(tmp_path)
     assert [p for p in tmp_path.iterdir() if p.is_dir()] == []
@@ -136,8 +144,8 @@ def test_failed_verification_installs_nothing(
 
 def test_force_replaces_a_verified_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cosines = [{"lang": "en", "prompt": "query", "text": "x", "cosine": 1.0}]
-    monkeypatch.setattr(model_prep, "_build", _fake_build)
-    monkeypatch.setattr(model_prep, "_verify", lambda folder: cosines)
+    monkeypatch.setattr(e5, "_build", _fake_build)
+    monkeypatch.setattr(e5, "_verify", lambda folder: cosines)
     first = prepare_model(tmp_path)
     (first / "stale.txt").write_text("from the old build")
     assert prepare_model(tmp_path, force=True) == first

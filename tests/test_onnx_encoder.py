@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from int8_engine_checks import EN_PASSAGE, Int8EngineChecks, sorted_batch_lengths
 
-from assistant.ingest.model_prep import prepared_model_dir
-from assistant.ingest.onnx_encoder import OnnxEmbedder, _batches, prepare_onnx
+from assistant.models.e5 import prepared_model_dir
+from assistant.models.e5_onnx import OnnxEmbedder, _batches, prepare_onnx
 
 
 class TestOnnxEncoder(Int8EngineChecks):

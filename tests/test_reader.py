@@ -10,9 +10,10 @@ import pytest
 
 from assistant.answer.extractive import ExtractiveAnswerer, ExtractiveSettings, Sentence
 from assistant.read.features import SCALARS, candidates, pair_features
-import assistant.read.reader as reader_module
+import assistant.models.reader as reader_module
 from assistant.errors import ModelNotPreparedError
-from assistant.read.reader import READER_FILE, Reader, ReaderModel, fitted_reader, verify_reader
+from assistant.models.reader import READER_FILE, ReaderModel, fitted_reader, verify_reader
+from assistant.read.reader import Reader
 from assistant.search.retrieval import SearchResult, scored_sentences
 from assistant.types import DocumentMeta, Hit, Passage
 
@@ -99,8 +100,8 @@ def test_quotes_take_the_readers_scores() -> None:
 
 
 def test_prepare_verifies_the_reader_and_names_a_damaged_one(tmp_path, monkeypatch) -> None:
-    assert "verified" in verify_reader(GEMMA)
-    assert "no reader" in verify_reader("st:multilingual-e5-small")
+    assert "verified" in verify_reader(GEMMA, SCALARS)
+    assert "no reader" in verify_reader("st:multilingual-e5-small", SCALARS)
     data = json.loads(READER_FILE.read_text(encoding="utf-8"))
     data["models"][GEMMA]["features"]["cosine"]["weight"] += 1.0  # an altered weight
     damaged = tmp_path / "reader.json"
@@ -109,6 +110,6 @@ def test_prepare_verifies_the_reader_and_names_a_damaged_one(tmp_path, monkeypat
     fitted_reader.cache_clear()
     try:
         with pytest.raises(ModelNotPreparedError, match="probe logit"):
-            verify_reader(GEMMA)
+            verify_reader(GEMMA, SCALARS)
     finally:
         fitted_reader.cache_clear()

@@ -29,7 +29,7 @@ from assistant.config import Settings
 from assistant.evaluation import bootstrap_interval
 from assistant.pipeline import Pipeline
 from assistant.read.features import SCALARS, Candidate, candidates, pair_features
-from assistant.read.reader import ReaderModel
+from assistant.models.reader import ReaderModel
 from assistant.search.language import detect_language
 from .fit import FOLDS, store_fitted
 from .reader_data import HOUSING_QA, TrainQuestion, read_housing_qa, write_corpus
@@ -132,7 +132,7 @@ def cross_validate(pools: list[Pool]) -> tuple[list[dict], list[float]]:
     for train, test in GroupKFold(n_splits=FOLDS).split(pools, groups=groups):
         model = fit([pools[i] for i in train])
         for i in test:
-            logits = model.logits(pools[i].scalars)
+            logits = model.logits(pools[i].scalars, SCALARS)
             results[i], best[i] = outcomes(pools[i], logits), float(logits.max())
     return results, best
 

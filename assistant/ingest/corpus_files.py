@@ -23,6 +23,7 @@ from assistant.types import Skipped
 
 # Characters that would break the one-line reason or the terminal that prints it.
 _CONTROL_CATEGORIES = {"Cc", "Zl", "Zp"}
+_REASON_MAX_CHARS = 200
 
 
 class UnreadableFile(Exception):
@@ -150,3 +151,14 @@ def open_regular(path: Path) -> BinaryIO:
     except BaseException:
         os.close(fd)
         raise
+
+
+def reason(error: BaseException) -> str:
+    """One line, without the file name an OSError carries (an absolute path)."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return one_line(error)
+
+
+def one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())[:_REASON_MAX_CHARS] or type(error).__name__

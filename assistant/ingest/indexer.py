@@ -29,7 +29,7 @@ from assistant.ingest.chunking import ChunkingParams, chunk_document, embedding_
 from assistant.config import Settings
 from assistant.ingest.documents import (DEFAULT_MAX_DECOMPRESSED_BYTES, ReadLimits, count_documents,
                                         iter_corpus)
-from assistant.ingest.embedding import Embedder
+from assistant.models.encoder import Embedder
 from assistant.errors import IndexLockedError, StoreUnavailableError
 from assistant.search.lexical import SAVED_NAME, LexicalIndex
 from assistant.search.store import IndexLocation, PassageStore, new_generation_name

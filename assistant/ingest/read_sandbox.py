@@ -56,7 +56,7 @@ def _address_space() -> int | None:
 
 def _serve(jobs: Connection, replies: Connection, memory_bytes: int) -> None:
     """The worker: one job at a time, (function, args) in, (kind, value) out."""
-    import assistant.ingest.documents  # noqa: F401  (the parsers, before the memory cap)
+    import assistant.ingest.extractors  # noqa: F401  (the parsers, before the memory cap)
 
     # The parsers' warnings ("EOF marker not found") would reach the terminal beside the
     # progress bar; what matters comes back as the Skipped reason.

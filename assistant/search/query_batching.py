@@ -18,7 +18,7 @@ from concurrent.futures import Future
 
 import numpy as np
 
-from assistant.ingest.embedding import Embedder
+from assistant.models.encoder import Embedder
 
 MAX_BATCH = 16  # past this the per-question cost no longer drops (the benchmark above)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from assistant.ingest.embedding import Embedder
+from assistant.models.encoder import Embedder
 from assistant.search.language import detect_language
 from assistant.search.lexical import LexicalIndex, normalize
 from assistant.search.question import asks_for_number, has_number

