@@ -39,7 +39,8 @@ from assistant.config import Settings
 from assistant.ingest.corpus_files import (CorpusFile, UnreadableFile, display, list_corpus, open_listed,
                            open_regular)
 from assistant.ingest.read_sandbox import ReaderFailed, ReaderProcess
-from assistant.search.language import LANGUAGES, detect_language
+from assistant.languages import LANGUAGES
+from assistant.search.language import detect_language
 from assistant.search.regions import REGIONS, region_code
 from assistant.types import Document, DocumentMeta, Skipped
 
