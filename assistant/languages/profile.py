@@ -9,10 +9,18 @@ written in another.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 Forms = tuple[str, ...]  # the ways one thing is written, the first the one we write
+
+
+def alternation(forms: Iterable[str]) -> str:
+    """A regex matching any of the forms, longest first, any spacing and either apostrophe."""
+    ordered = sorted(set(forms), key=len, reverse=True)
+    return "|".join(r"\s+".join(re.escape(w).replace("'", "['’]") for w in f.split())
+                    for f in ordered)
 
 
 def _before(word: str, phrase: str) -> str:
