@@ -47,7 +47,7 @@ PROFILE = Profile(
     back_references=("ça", "cela", "ceci", "il", "elle", "ils", "elles", "y", "celui", "celle",
                      "ce projet"),
     asking_words=tuple("""
-        quoi qui quel quelle quels quelles ou quand pourquoi comment combien parlez parle dites
+        quoi qui quel quelle quels quelles où quand pourquoi comment combien parlez parle dites
         dis explique expliquez peut peux pouvez fait
     """.split()),
     months=("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
