@@ -64,8 +64,9 @@ PROFILE = Profile(
     units={"percent": ("%", "procent"), "euro": ("€", "euro")},
     unit_formats={"percent": "{}%", "euro": "€ {}"},
     # Singular, plural ("4 jaar", not "jaren"), then other forms read.
-    durations={"minute": ("minuut", "minuten"), "hour": ("uur", "uur", "uren"), "day": ("dag", "dagen"),
-               "week": ("week", "weken"), "month": ("maand", "maanden"), "year": ("jaar", "jaar", "jaren")},
+    durations={"minute": ("minuut", "minuten"), "hour": ("uur", "uur", "uren"),
+               "day": ("dag", "dagen"), "week": ("week", "weken"), "month": ("maand", "maanden"),
+               "year": ("jaar", "jaar", "jaren")},
     and_word="en",
     clause_words=frozenset("""
         de het een deze dit die dat op in van voor met bij naar om er zo ook alle daar hier zij

@@ -1,7 +1,8 @@
 """What the assistant knows of one language: one `Profile` per language module (nl.py, fr.py,
 en.py), read through the registry in `assistant.languages`.
 
-Words are written lowercase and with accents; a stage folds them as it compares. Tables keyed
+Words are written as the language writes them (accents, capitals); a stage folds them as it
+compares. Tables keyed
 by a language-neutral key (a date modifier, a unit, a country's ISO code) line up across the
 profiles: "late" is "eind" in Dutch and "fin" in French, so a fact read in one language is
 written in another.
