@@ -24,7 +24,7 @@ from assistant.models.encoder import Embedder
 from assistant.ingest.indexer import IngestReport
 from assistant.pipeline import Pipeline
 from assistant.search.regions import REGIONS
-from assistant.search.language import LANGUAGES
+from assistant.languages import LANGUAGES
 from assistant.service import Assistant
 from assistant.types import Answer, Hit, Turn
 

@@ -12,6 +12,7 @@ from assistant.answer.extractive import ExtractiveAnswerer, ExtractiveSettings, 
 from assistant.config import Settings
 from assistant.errors import InputError, TooLargeError, UpstreamError
 from assistant.fitted import fitted_values
+from assistant.languages import LANGUAGES
 from assistant.answer.followup import new_constraints, standalone_question, unsupported_constraints
 from assistant.serve.insight import InsightLog
 from assistant.search.language import detect_language
@@ -24,7 +25,6 @@ from assistant.search.retrieval import SearchResult
 from assistant.answer.sources import age_notice
 from assistant.types import Answer, Citation, Turn
 
-LANGUAGES = ("nl", "fr", "en")
 log = logging.getLogger(__name__)
 
 

@@ -72,7 +72,7 @@ LAYERS = (
     ("ingest", ("assistant.ingest",)),
     ("search", ("assistant.search",)),
     ("shared", ("assistant.config", "assistant.errors", "assistant.types", "assistant.fitted",
-                "assistant.models")),
+                "assistant.models", "assistant.languages")),
 )
 # Imports against the order that other work removes (issue 23); each must still exist, so a
 # fix that removes one also removes it here.

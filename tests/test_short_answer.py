@@ -1,13 +1,16 @@
 """Short answers from language-neutral spans: names, dates and numbers in the asker's language.
 
-The sentences are quoted from the seed corpus (corpus/); the questions are written here.
+The Dutch and English sentences are quoted from the seed corpus (corpus/), the French ones
+from ../shared/train/housing-qa.jsonl (its document id beside each); the questions are
+written here.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.answer.short_answer import question_kind, short_answer
+from assistant.answer.short_answer import short_answer
+from assistant.search.question import question_kind
 
 NETCO_PERIOD = (
     "Het project NETCO (Network of Cities for Collaborative Housing) liep van mei 2022 tot april "
@@ -66,6 +69,31 @@ ZERO_ENERGY = (
     "aan ‘nul-op-de-meter woningen’; woningen die minstens evenveel energie opwekken als dat er "
     "wordt verbruikt waardoor de energierekening nul is.")
 SPEAKER = "14:00 Transitieperspectief op een toekomstbestendige sociale huisvesting door Derk Loorbach"
+TRIP_LENGTH = "HOELANG DUURDE DE REIS? 4 dagen"
+
+# French sources, from ../shared/train/housing-qa.jsonl.
+OFFICE_HOURS = (  # fl-042
+    "Permanences à Vilvorde le mardi de 14 h à 17 h et à Hal le jeudi de 9 h à 12 h.")
+ZERO_EMISSION = (  # eu-042
+    "- tous les nouveaux bâtiments devront être à émissions nulles à partir de 2030, dès 2028 "
+    "pour les bâtiments publics ;")
+RENOVATION_DUTY = (  # fl-036
+    "Depuis le 1er janvier 2023, toute personne qui acquiert un bâtiment résidentiel en Flandre "
+    "dont le certificat de performance énergétique (EPC) affiche un label E ou F doit le rénover.")
+BUILDING_PERMIT = "Le permis d'urbanisme a été délivré en juin 2024."  # bx-046
+REST_HOME = (  # bx-019
+    "À Schaerbeek, une ancienne maison de repos de la rue Royale Sainte-Marie a accueilli pendant "
+    "22 mois 34 personnes, dont 11 enfants, avant le début de sa rénovation en logements sociaux.")
+RENEWAL = (  # bx-037
+    "La SLSP vous envoie chaque année un courrier de renouvellement ; vous disposez de 30 jours "
+    "pour y répondre, faute de quoi votre candidature est radiée.")
+STUDY_VISIT_FUNDING = (  # eu-033
+    "Le voyage a été financé par Bruxelles Logement à hauteur de 70 %, le solde étant pris en "
+    "charge par les organisations participantes.")
+LARGE_FAMILIES_FUND = (  # bx-049
+    "Le Fonds du Logement des familles nombreuses de Wallonie (FLW), installé à Charleroi, achète, "
+    "rénove et construit des logements de grande taille qu'il loue à des familles avec au moins "
+    "trois enfants à charge.")
 
 
 def ask(question: str, language: str, dutch_sentence: str) -> str | None:
@@ -121,6 +149,44 @@ def test_a_when_question_on_a_sentence_without_a_date_gives_none():
     assert short_answer("When?", "en", "Tenants may ask for a reduction.", "en") is None
 
 
+# --- French sources ------------------------------------------------------------------
+
+def french(question: str, language: str, french_sentence: str) -> str | None:
+    return short_answer(question, language, french_sentence, "fr")
+
+
+@pytest.mark.parametrize(("question", "language", "expected"), [
+    ("À quelle heure sont les permanences ?", "fr", "de 14 h à 17 h"),  # verbatim, "de" kept
+    ("At what time is the office open?", "en", "from 14:00 to 17:00"),
+    ("Quand ?", "fr", "à partir de 2030"),
+])
+def test_dutch_articles_do_not_strip_a_french_de(question, language, expected):
+    """"de" is an article in Dutch only: "de 14 h à 17 h" keeps the opening of its range."""
+    sentence = ZERO_EMISSION if question == "Quand ?" else OFFICE_HOURS
+    assert french(question, language, sentence) == expected
+
+
+def test_french_dates_are_written_in_the_askers_language():
+    assert french("Since when must a buyer renovate?", "en", RENOVATION_DUTY) == "since 1 January 2023"
+    assert french("Sinds wanneer moet een koper renoveren?", "nl", RENOVATION_DUTY) == "sinds 1 januari 2023"
+    assert french("When was the building permit issued?", "en", BUILDING_PERMIT) == "June 2024"
+    assert french("Wanneer werd de vergunning afgeleverd?", "nl", BUILDING_PERMIT) == "juni 2024"
+    assert french("When do all new buildings have to be zero-emission?", "en", ZERO_EMISSION) == "from 2030"
+
+
+def test_french_durations_keep_their_unit():
+    assert french("How long did the old rest home house people?", "en", REST_HOME) == "22 months"
+    assert french("Combien de temps la maison a-t-elle accueilli des personnes ?", "fr",
+                  REST_HOME) == "22 mois"
+    assert french("Hoe lang heb ik om te antwoorden?", "nl", RENEWAL) == "30 dagen"
+    assert french("Combien de personnes la maison a-t-elle accueillies ?", "fr", REST_HOME) == "34"
+
+
+def test_french_names():
+    assert french("Who paid for the study visit?", "en", STUDY_VISIT_FUNDING) == "Bruxelles Logement"
+    assert french("Where is the FLW based?", "en", LARGE_FAMILIES_FUND) == "Charleroi"
+
+
 # --- How many --------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("question", "language", "expected"), [
@@ -145,6 +211,19 @@ def test_among_several_numbers_the_one_whose_noun_the_question_names_is_chosen()
 def test_labels_dates_and_headings_are_no_counts():
     assert ask("How many cities took part?", "en", NETCO_WEBINAR) is None  # "Evenement 1", 2022
     assert ask("How many people made the trip?", "en", TRAVELLERS) == "2"
+
+
+@pytest.mark.parametrize(("question", "language", "expected"), [
+    ("Combien de temps a duré le voyage ?", "fr", "4 jours"),  # not "4": the unit is kept
+    ("How long did the trip last?", "en", "4 days"),  # a duration question finds its duration
+    ("Hoe lang duurde de reis?", "nl", "4 dagen"),
+])
+def test_a_duration_keeps_its_unit(question, language, expected):
+    assert ask(question, language, TRIP_LENGTH) == expected
+
+
+def test_a_count_keeps_a_unit_of_time():
+    assert ask("How many days did the trip take?", "en", TRIP_LENGTH) == "4 days"
 
 
 def test_separators_and_units_follow_the_askers_conventions():
@@ -231,6 +310,9 @@ def test_questions_of_other_kinds_give_none(question, language):
     ("Qui a organisé le webinaire ?", "who"),
     ("Where is Stichting Proefhof?", "where"),
     ("Welk Kroatisch lid had NETCO?", "which"),
+    ("How long did the trip last?", "duration"),
+    ("Combien de temps a duré le voyage ?", "duration"),
+    ("Hoelang duurde de reis?", "duration"),
     ("Quelle est la finalité de chaque projet pilote ?", None),  # the noun asked is "finalité"
 ])
 def test_question_kinds(question, kind):

@@ -13,7 +13,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-LANGUAGES = ("nl", "fr", "en")
+from assistant.languages import LANGUAGES
+
 DEFAULT_LANGUAGE = "en"
 
 LANGUAGE_NAMES = {

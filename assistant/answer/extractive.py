@@ -110,7 +110,7 @@ class ExtractiveAnswerer:
     def compose(self, language: str, chosen: list[Sentence],
                 question: str = "") -> tuple[str, tuple[Citation, ...]]:
         """The quotes, opened by the fact asked for in the asker's language when a quote holds
-        it in language-neutral form (short_answer.py): "Amsterdam et Eindhoven [1]"."""
+        it in language-neutral form (short_answer/): "Amsterdam et Eindhoven [1]"."""
         citations = number_citations((s.passage, s.start, s.end) for s in chosen)
         number = {c.passage.passage_id: c.n for c in citations}
         lines = []

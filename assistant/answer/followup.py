@@ -19,39 +19,38 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from assistant.search.lexical import fold, stopwords
+from assistant.languages import profiles
+from assistant.languages.profile import alternation
+from assistant.search.folding import ANCHOR_CHARS, fold
+from assistant.search.lexical import stopwords
 from assistant.search.regions import REGION_WORDS
 from assistant.types import Turn
 
-_CONNECTOR = re.compile(
-    r"^\s*(and|but|also|what about|how about|en|maar|ook|en wat|et|mais|aussi|et pour|et à|et en)\b",
-    re.IGNORECASE)
-_BACK_REFERENCE = re.compile(
-    r"\b(it|its|that|this|they|them|there|those|these|he|she|"
-    r"dat|dit|die|daar|ze|zij|hij|het project|ervan|daarvan|"
-    r"ça|cela|ceci|il|elle|ils|elles|y|celui|celle|ce projet)\b",
-    re.IGNORECASE)
-_OWN_TOPIC_WORDS = 3
 # Pronouns such as "dat" or "il" also open ordinary questions; only short ones point back.
 _SHORT_QUESTION_WORDS = 6
-
+_OWN_TOPIC_WORDS = 3
 _WORD = re.compile(r"\w+")
-# Words that ask or point rather than name a topic, in the three languages; the stopword
-# lists miss most of them (the English one has 33 words, without "what" or "who").
-_ASKING = frozenset("""
-    what who whom whose where when which why how tell me about please explain describe
-    does did do can could would should many much
-    wat wie wiens waar wanneer welk welke waarom hoe vertel iets over uitleg leg uit
-    doet deed kan kunnen zou zouden veel hoeveel
-    quoi qui quel quelle quels quelles ou quand pourquoi comment combien parlez parle dites
-    dis explique expliquez peut peux pouvez fait
-""".split())
-_ANCHOR_CHARS = 5  # as refusal.anchor_coverage: séminaire/seminar, Berlijn/Berlin share them
+
+
+# The words of every language: the question's own may be misdetected.
+@lru_cache(maxsize=1)
+def _opener() -> re.Pattern[str]:
+    forms = [w for p in profiles() for w in p.follow_up_openers]
+    return re.compile(rf"^\s*(?:{alternation(forms)})\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _back_reference() -> re.Pattern[str]:
+    forms = [w for p in profiles() for w in p.back_references]
+    return re.compile(rf"\b(?:{alternation(forms)})\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
 def _not_topic() -> frozenset[str]:
-    return stopwords("nl") | stopwords("fr") | stopwords("en") | _ASKING
+    """Stopwords and the words that ask or point rather than name a topic (the stopword lists
+    miss most of those)."""
+    return frozenset().union(*(stopwords(p.code) | {fold(w) for w in p.asking_words}
+                               for p in profiles()))
 
 
 @lru_cache(maxsize=1)
@@ -60,9 +59,9 @@ def _regions() -> frozenset[str]:
 
 
 def is_follow_up(question: str) -> bool:
-    if _CONNECTOR.search(question):
+    if _opener().search(question):
         return True
-    if _BACK_REFERENCE.search(question) and len(_WORD.findall(question)) <= _SHORT_QUESTION_WORDS:
+    if _back_reference().search(question) and len(_WORD.findall(question)) <= _SHORT_QUESTION_WORDS:
         return True
     return len(topic_words(question)) < _OWN_TOPIC_WORDS
 
@@ -119,7 +118,7 @@ def _names(question: str) -> list[str]:
 
 
 def _prefixes(text: str) -> set[str]:
-    return {word[:_ANCHOR_CHARS] for word in _WORD.findall(fold(text))}
+    return {word[:ANCHOR_CHARS] for word in _WORD.findall(fold(text))}
 
 
 def new_constraints(question: str, history: Sequence[Turn]) -> set[str]:
@@ -129,7 +128,7 @@ def new_constraints(question: str, history: Sequence[Turn]) -> set[str]:
     if not previous or not is_follow_up(question.strip()):
         return set()
     known = _prefixes(previous)
-    return {word for word in _names(question) if fold(word)[:_ANCHOR_CHARS] not in known}
+    return {word for word in _names(question) if fold(word)[:ANCHOR_CHARS] not in known}
 
 
 @lru_cache(maxsize=1)
@@ -137,7 +136,7 @@ def _region_names() -> dict[str, frozenset[str]]:
     """Each region word's prefix -> the prefixes of all its names: Bruxelles is Brussel."""
     names = {}
     for words in REGION_WORDS.values():
-        group = frozenset(fold(word)[:_ANCHOR_CHARS] for word in words)
+        group = frozenset(fold(word)[:ANCHOR_CHARS] for word in words)
         names.update({prefix: group for prefix in group})
     return names
 
@@ -148,7 +147,7 @@ def unsupported_constraints(constraints: set[str], passages_text: str) -> set[st
     present = _prefixes(passages_text)
     missing = set()
     for word in constraints:
-        prefix = fold(word)[:_ANCHOR_CHARS]
+        prefix = fold(word)[:ANCHOR_CHARS]
         if not (_region_names().get(prefix, frozenset({prefix})) & present):
             missing.add(word)
     return missing

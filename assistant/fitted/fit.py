@@ -29,6 +29,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.ingest.documents import iter_corpus
 from assistant.evaluation import EvalQuestion, bootstrap_interval, read_questions, replay_history, supports
+from assistant.languages import LANGUAGES
 from assistant.pipeline import Pipeline
 from assistant.answer.refusal import FEATURES, RefusalPolicy
 from assistant.service import Assistant
@@ -131,7 +132,7 @@ def _arrays(rows: list[Row]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def report(rows: list[Row], refused: np.ndarray) -> list[dict]:
     lines = []
     for kind in ("answerable", "near-miss", "off-topic"):
-        for language in ("all", "nl", "fr", "en"):
+        for language in ("all", *LANGUAGES):
             picked = [i for i, r in enumerate(rows) if r.kind == kind
                       and language in ("all", r.question.lang)]
             if not picked:

@@ -27,6 +27,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.evaluation import bootstrap_interval
+from assistant.languages import LANGUAGES
 from assistant.pipeline import Pipeline
 from assistant.read.features import SCALARS, Candidate, candidates, pair_features
 from assistant.models.reader import ReaderModel
@@ -152,7 +153,7 @@ def report(pools: list[Pool], held_out: list[dict], best: list[float]) -> dict:
             print(f"  {name:<11} {label:<9} {np.mean(values):.3f} [{low:.3f}-{high:.3f}]")
             if label == "reader":
                 figures[name] = [round(float(np.mean(values)), 3), round(low, 3), round(high, 3)]
-        for lang in ("nl", "fr", "en"):
+        for lang in LANGUAGES:
             values = [held_out[i][name] for i in answerable if pools[i].question.lang == lang]
             print(f"    {lang}: {np.mean(values):.3f} (n={len(values)})")
     auc = roc_auc_score([p.question.answerable for p in pools], best)

@@ -1,6 +1,6 @@
 """Document -> passages: whole sentences packed up to a size, with exact character spans.
 
-Sentences come from NLTK's Punkt models for Dutch, French and English, which llama-index
+Sentences come from NLTK's Punkt models (each language's profile names one), which llama-index
 ships offline; lines are split first because headings, bullets and form fields carry no
 final punctuation and would otherwise glue onto the next sentence.
 """
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.languages import PROFILES
 from assistant.types import Document, Passage
 
-_PUNKT_LANGUAGES = {"nl": "dutch", "fr": "french", "en": "english"}
 _LINE = re.compile(r"[^\n]+")
 _HEADING_MAX_CHARS = 80
 # A heading whose section holds this much text opens a topic; shorter sections ("Voor wie",
@@ -44,7 +44,7 @@ def _punkt(language: str):
     bundled = Path(llama_index.core.__file__).parent / "_static" / "nltk_cache"
     if str(bundled) not in nltk.data.path:
         nltk.data.path.insert(0, str(bundled))
-    return PunktTokenizer(_PUNKT_LANGUAGES.get(language, "english"))
+    return PunktTokenizer(PROFILES[language].punkt if language in PROFILES else "english")
 
 
 def sentence_spans(text: str, language: str = "en") -> list[tuple[int, int]]:

@@ -12,7 +12,8 @@ import re
 from typing import Any
 
 from assistant.ingest.corpus_files import CorpusFile, UnreadableFile, open_regular, reason
-from assistant.search.language import LANGUAGES, detect_language
+from assistant.languages import LANGUAGES
+from assistant.search.language import detect_language
 from assistant.search.regions import REGIONS, region_code
 from assistant.types import Document, DocumentMeta
 

@@ -1,5 +1,5 @@
-"""Accent- and case-folding shared by the lexical index, the region names, the reader and the
-refusal (no heavy imports)."""
+"""The one accent- and case-folding of the project: the lexical index, the region names, the
+reader, the refusal, follow-ups and short answers compare words with it (no heavy imports)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ ANCHOR_MIN_WORD = 4
 
 
 def fold(text: str) -> str:
-    """Lowercase without accents: 'coöperatief' and 'coopératif' then share a prefix."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    """Lowercase without accents, one kind of apostrophe: 'coöperatief' and 'coopératif' then
+    share a prefix, "jusqu’à" is "jusqu'à". lower(), not casefold(): the saved lexical indexes
+    hold words folded so ("ß" stays)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

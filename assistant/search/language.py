@@ -1,4 +1,4 @@
-"""Which of the corpus languages (nl, fr, en) a text is written in, with py3langid."""
+"""Which of the supported languages (assistant.languages) a text is written in, with py3langid."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from functools import lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-LANGUAGES = ("nl", "fr", "en")
+from assistant.languages import LANGUAGES
+
 # Detection walks every byte; the opening of a document is enough to decide.
 _SAMPLE_CHARS = 5000
 
@@ -19,6 +20,6 @@ def _identifier() -> LanguageIdentifier:
 
 
 def detect_language(text: str) -> str:
-    """"nl", "fr" or "en": the likeliest of the three, even for a short or mixed text."""
+    """The likeliest supported language ("nl", "fr", "en"), even for a short or mixed text."""
     language, _ = _identifier().classify(text[:_SAMPLE_CHARS])
     return language

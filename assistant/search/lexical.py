@@ -2,7 +2,7 @@
 
 bm25s keeps the index as sparse matrices, so one query costs milliseconds even at 100k
 passages, and saves them as .npy files that load memory-mapped; PyStemmer provides Dutch,
-French and English Snowball stemmers.
+French and English Snowball stemmers (named in each language's profile).
 """
 
 from __future__ import annotations
@@ -21,15 +21,10 @@ import numpy as np
 import Stemmer
 from bm25s import stopwords as bm25_stopwords
 
+from assistant.languages import PROFILES
 from assistant.search.folding import fold
 from assistant.types import Passage
 
-_STEMMERS = {"nl": "dutch", "fr": "french", "en": "english"}
-_STOPWORDS = {
-    "nl": bm25_stopwords.STOPWORDS_DUTCH,
-    "fr": bm25_stopwords.STOPWORDS_FRENCH,
-    "en": bm25_stopwords.STOPWORDS_EN,
-}
 _WORD = re.compile(r"\w+", re.UNICODE)
 _IDS = "passage_ids.json"
 _REGIONS = "passage_regions.json"
@@ -39,12 +34,16 @@ SAVED_NAME = "bm25-v2"  # v2: each passage's region, for region filters
 
 @lru_cache(maxsize=4)
 def _stemmer(language: str):
-    return Stemmer.Stemmer(_STEMMERS.get(language, "english"))
+    # A language without a profile is stemmed as English.
+    return Stemmer.Stemmer(PROFILES[language].stemmer if language in PROFILES else "english")
 
 
 @lru_cache(maxsize=4)
 def stopwords(language: str) -> frozenset[str]:
-    return frozenset(fold(word) for word in _STOPWORDS.get(language, ()))
+    """The profile's bm25s list, folded; none for a language without a profile."""
+    if language not in PROFILES:
+        return frozenset()
+    return frozenset(fold(word) for word in getattr(bm25_stopwords, PROFILES[language].stopwords))
 
 
 def tokenize(text: str, language: str) -> list[str]:

@@ -8,7 +8,7 @@ from starlette.datastructures import Headers
 
 from assistant.answer.catalogue import API as TEXT
 from assistant.answer.catalogue import text
-from assistant.service import LANGUAGES
+from assistant.languages import LANGUAGES
 
 
 def say(key: str, language: str | None, **values: Any) -> str:

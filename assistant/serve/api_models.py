@@ -11,10 +11,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from assistant.answer.citations import citation_json
 from assistant.config import Settings
+from assistant.languages import LanguageCode
 from assistant.answer.sources import group_sources, source_json
 from assistant.types import Answer, Hit, Turn
 
-Lang = Literal["nl", "fr", "en"]
 Region = Literal["flanders", "brussels", "netherlands", "eu"]
 REGION_HELP = "Only documents of this region, and the European ones (they concern every region)."
 MODEL_NAME = "housing-assistant"
@@ -57,7 +57,7 @@ class AskRequest(BaseModel):
     history: list[HistoryMessage] = Field(
         default_factory=list, description="Earlier messages, oldest first.",
         json_schema_extra={"maxItems": Settings.model_fields["max_history_messages"].default})
-    lang: Lang | None = Field(None, description="Answer language; detected when absent.")
+    lang: LanguageCode | None = Field(None, description="Answer language; detected when absent.")
     region: Region | None = Field(
         None, description=f"{REGION_HELP} A refusal then refers to that region's public "
                           "services, unless the question names another region.")
@@ -135,7 +135,7 @@ class FeedbackRequest(BaseModel):
 
     vote: Literal["up", "down"]
     passage_ids: list[PassageId] = Field(default_factory=list, max_length=20)
-    lang: Lang | None = None
+    lang: LanguageCode | None = None
 
 
 class FeedbackResponse(BaseModel):
@@ -345,7 +345,7 @@ class ChatRequest(BaseModel):
     model: Text = Field(MODEL_NAME, description="Any name; echoed in the reply.")
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
-    lang: Lang | None = Field(None, description="Extension: answer language; detected when absent.")
+    lang: LanguageCode | None = Field(None, description="Extension: answer language; detected when absent.")
     region: Region | None = Field(None, description="Extension: as `region` of /api/ask.")
 
 

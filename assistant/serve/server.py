@@ -30,8 +30,9 @@ from assistant.serve.log_guard import guard_logs
 from assistant.serve.security_headers import security_headers
 from assistant.config import Settings
 from assistant.serve.official_pages import install_official_pages
+from assistant.languages import LANGUAGES
 from assistant.serve.origins import ForwardedHeaders
-from assistant.service import LANGUAGES, Assistant
+from assistant.service import Assistant
 
 logger = logging.getLogger(__name__)
 
