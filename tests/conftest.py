@@ -318,7 +318,7 @@ class ForkServer:
         self.ready()
         self.process.stdin.write(json.dumps({"code": code, "name": name, "args": args}) + "\n")
         self.process.stdin.flush()
-        pid = int(self._next("started", 30)[1])
+        pid = int(self._next("started", 120)[1])  # a loaded machine forks slowly
         self.jobs.append(pid)
         return pid
 
