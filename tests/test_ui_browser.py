@@ -304,12 +304,13 @@ def bot_messages(page):
 
 
 def wait_for_reply(page, before: int) -> str:
-    """Wait until a new assistant message is there and the chat is idle; its text."""
+    """Wait until a new assistant message is there and the chat is idle (chat.js marks the
+    conversation busy while a question is answered); its text."""
     page.wait_for_function(
         """before => {
             const bots = document.querySelectorAll('#chat [data-testid=bot]');
-            const tracker = document.querySelector('#chat [data-testid=status-tracker]');
-            return bots.length > before && (!tracker || tracker.classList.contains('hide'));
+            const log = document.querySelector('#chat [role=log]');
+            return bots.length > before && log.getAttribute('aria-busy') === 'false';
         }""", arg=before)
     return bot_messages(page).last.inner_text()
 

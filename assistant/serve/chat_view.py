@@ -251,16 +251,34 @@ def link_markers(message: str, answer: Answer) -> str:
     return _MARKER.sub(link, message)
 
 
+# A web address in an escaped referral: "www\.example.nl" or "https\://…" (escape_text).
+_ADDRESS = re.compile(r"(?:https?\\://)?www\\\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/[\w/.-]*\w)?")
+_LINKED_ADDRESS = re.compile(r"\[([^\[\]\n]+)\]\(https?://[^)\s]+\)")
+
+
+def link_referrals(message: str) -> str:
+    """Each web address in an escaped refusal (the referral, settings' data, never a
+    document's text) as a link a citizen can follow."""
+    def link(match: re.Match) -> str:
+        shown = unescape_text(match.group(0))
+        return f"[{escape_text(shown)}]({safe_link(shown if '://' in shown else 'https://' + shown)})"
+
+    return _ADDRESS.sub(link, message)
+
+
 def announcement(message: Any) -> str:
     """The text the hidden announcer reads out for an assistant message (a dict or a
     ChatMessage, its content a string or the list of parts the browser sends back): the
     answer's Markdown without the `[n]` links, so that nothing in it can take the focus."""
-    return _LINKED_MARKER.sub(lambda match: f"[{match.group(1)}\\]", message_text(message))
+    text = _LINKED_MARKER.sub(lambda match: f"[{match.group(1)}\\]", message_text(message))
+    return _LINKED_ADDRESS.sub(lambda match: match.group(1), text)
 
 
 def _unlinked(message: str) -> str:
-    """`link_markers` undone: a follow-up's history holds the answer's plain `[n]`."""
-    return _LINKED_MARKER.sub(lambda match: f"[{match.group(1)}]", message)
+    """`link_markers` and `link_referrals` undone: a follow-up's history holds the answer's
+    plain `[n]` and addresses."""
+    message = _LINKED_MARKER.sub(lambda match: f"[{match.group(1)}]", message)
+    return _LINKED_ADDRESS.sub(lambda match: match.group(1), message)
 
 
 # --------------------------------------------------------------------------- history
@@ -395,6 +413,8 @@ def respond(service: Service, question: str | None, history: Sequence[Any] | Non
         if answer is None:
             raise RuntimeError("the service stream ended without an Answer")
         message = link_markers(quotes_with_language(answer_message(answer.text), answer), answer)
+        if answer.refused:
+            message = link_referrals(message)
         language = answer.language if answer.language in LANGUAGES else language
     except AssistantError as error:
         message = escape_text(str(error))
