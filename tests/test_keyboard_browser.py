@@ -200,7 +200,9 @@ def test_the_widget_by_keyboard_only(page, app: App) -> None:
     expect(page.locator("#ha-input")).to_be_focused()
     bubble = ask_widget(page, PROEFTUIN_NL, None)
     expect(bubble.locator(".text")).to_contain_text("[1]")
-    assert bubble.evaluate("n => n.closest('[aria-live]').getAttribute('aria-live')") == "polite"
+    # Said once, finished, by the panel's status region (the streamed log itself is silent).
+    assert bubble.evaluate("n => n.closest('[aria-live]').getAttribute('aria-live')") == "off"
+    assert announced(page)[-1] == said(bubble.locator(".text").inner_text())
 
     # Each citation is a Tab stop with a visible ring.
     items = bubble.locator(".sources li")
