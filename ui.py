@@ -11,7 +11,9 @@ import importlib.util
 
 import gradio as gr
 
+from assistant.serve import chat_kept
 from assistant.serve import chat_view as view
+from assistant.serve.chat_feedback import give_feedback
 from assistant.serve.chat_style import CSS, HEAD, THEME
 from assistant.serve.api_messages import preferred_language
 from assistant.answer.catalogue import ENDONYMS
@@ -115,7 +117,7 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
                                       elem_id="privacy-link")
                 with gr.Column(elem_id="kept"):
                     # chat.js keeps `snapshot` in sessionStorage and gives it back to `restore`
-                    # after a reload (chat_view.snapshot / chat_view.kept).
+                    # after a reload (chat_kept.snapshot / chat_kept.kept).
                     snapshot = gr.Textbox(label="snapshot", elem_id="snapshot",
                                           interactive=False, max_lines=1)
                     restore = gr.Textbox(label="restore", elem_id="restore", max_lines=1)
@@ -182,7 +184,7 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
                 records: reply.records,
                 language: reply.language,
                 shown: reply.answer if reply.final else gr.skip(),
-                snapshot: (view.snapshot(reply.history, reply.records, reply.language,
+                snapshot: (chat_kept.snapshot(reply.history, reply.records, reply.language,
                                          chosen_language, area, reply.sources, event)
                            if reply.final or event == "start" else gr.skip()),
             }
@@ -234,7 +236,7 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
         def come_back(text, props_sent, request: gr.Request) -> dict:
             """The conversation the browser kept (chat.js, after a reload), shown again as it
             was, without reading the last answer out again; nothing usable: the empty chat."""
-            kept = view.kept(text)
+            kept = chat_kept.kept(text)
             if kept is None:
                 return render(view.Reply([], preferred_language(request.headers), {},
                                          final=True), False, props_sent, event="restore")
@@ -250,7 +252,7 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
         def vote(liked: bool):
             def handler(session_records, current_language) -> str:
                 index = view.last_answer_index(session_records)
-                return view.give_feedback(session_records, index, liked, current_language)
+                return give_feedback(session_records, index, liked, current_language)
             return handler
 
         # The send button, Enter and the examples share `concurrency` answers at once. The
