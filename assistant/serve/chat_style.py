@@ -87,7 +87,6 @@ CSS = """
   #sources-panel { order: 2; }
   #examples { order: 3; }
   #privacy-link { order: 4; }
-  #header h1 { font-size: 1.6rem !important; }
   #chat, #chat .bubble-wrap { height: auto !important; max-height: none !important;
     overflow: visible !important; }
   #chat .scroll-down-button-container { display: none !important; }
