@@ -11,65 +11,15 @@ import importlib.util
 
 import gradio as gr
 
+from assistant.serve import chat_kept
 from assistant.serve import chat_view as view
+from assistant.serve.chat_feedback import give_feedback
+from assistant.serve.chat_style import CSS, HEAD, THEME
 from assistant.serve.api_messages import preferred_language
 from assistant.answer.catalogue import ENDONYMS
 from assistant.config import Settings
 from assistant.service import Assistant
 
-# System fonts only: the default theme would fetch Google Fonts.
-# The primary button is orange-700 (white text 5.2:1), not the default orange-500 (2.8:1).
-THEME = gr.themes.Default(font=[gr.themes.Font("system-ui"), "sans-serif"],
-                          font_mono=[gr.themes.Font("ui-monospace"), "monospace"]).set(
-    button_primary_background_fill="#c2410c", button_primary_background_fill_dark="#c2410c",
-    button_primary_background_fill_hover="#9a3412",
-    button_primary_background_fill_hover_dark="#9a3412",
-    button_primary_border_color="#c2410c", button_primary_border_color_dark="#c2410c",
-    button_primary_text_color="#ffffff", button_primary_text_color_dark="#ffffff")
-CSS = """
-#sources-panel .source-details p { margin: 0.2em 0; }
-#sources-panel .source-passage .label { color: #1f2937 !important; }
-#sources-panel .source-passage .text { word-break: normal; overflow-wrap: break-word; }
-#sources-panel .label-wrap span { text-align: left; }
-.example-questions button { white-space: normal; text-align: left; }
-/* A focus ring of 3px, 3:1 or more against the page in light (blue-700) and dark (blue-300). */
-:root { --focus-ring-color: #1d4ed8; }
-.dark { --focus-ring-color: #93c5fd; }
-.gradio-container :is(button, input, textarea, select, a, [tabindex]):focus-visible {
-  outline: 3px solid var(--focus-ring-color) !important; outline-offset: 2px !important;
-  transition: none !important; }  /* Gradio's buttons would fade the ring in */
-/* Gradio's own trash button over the conversation says "Clear" in English: #clear-chat instead. */
-#chat .top-panel { display: none !important; }
-#answer-actions { align-items: center; gap: 8px; }
-#answer-actions > * { flex: 0 0 auto; min-width: 0 !important; }
-#answer-actions #status { flex: 1 1 12em; }
-#copy-answer[data-copied]::after { content: " \\2713  " attr(data-copied); }
-.sr-only { position: absolute !important; width: 1px; height: 1px; margin: -1px; padding: 0;
-  overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
-/* The conversation's snapshot for sessionStorage and the way back in: chat.js only. */
-#kept { display: none !important; }
-/* While the server cannot be reached chat.js says so in the page's language (#chat-offline):
-   Gradio's English toast is not shown. */
-.chat-offline :is(.toast-wrap, [data-testid=status-tracker]) { display: none !important; }
-#chat-offline { margin: 8px 0; padding: 10px 12px; border: 2px solid #b45309; border-radius: 8px;
-  background: #fff7ed; color: #1f2937; display: flex; flex-wrap: wrap; gap: 8px 12px;
-  align-items: center; }
-.dark #chat-offline { background: #3a2a10; color: #f9fafb; border-color: #f59e0b; }
-#chat-offline p { margin: 0; flex: 1 1 20em; }
-#chat-offline button { font: inherit; font-weight: 600; padding: 6px 14px; border-radius: 6px;
-  border: 0; background: #c2410c; color: #fff; cursor: pointer; }
-#chat-offline button:hover { background: #9a3412; }
-/* On a phone the sources come right after the answer; the examples after them. */
-@media (max-width: 767px) {
-  #top, #main { flex-direction: column; }
-  #chat-column { display: contents; }
-  #sources-panel { order: 2; }
-  #examples { order: 3; }
-}
-"""
-# The page's own script (assistant/static/chat.js, served by the server at /chat.js): an
-# external file, so that a Content-Security-Policy without inline scripts allows it.
-HEAD = '<script src="/chat.js"></script>'
 # Pass to gr.mount_gradio_app(...) or demo.launch(...): no share link, no node server, no
 # third-party links in the footer, no MCP or PWA endpoints, no monitoring, no run history,
 # no uploads, and errors never shown to the browser (the server's guard, api_guard.py, also
@@ -103,6 +53,10 @@ def _update(props_sent: dict, component: gr.components.Component | gr.Accordion,
 
 def _header(words: dict[str, str]) -> str:
     return f"# {words['title']}\n{words['intro']}"
+
+
+def _privacy_link(words: dict[str, str], language: str) -> str:
+    return f"[{words['privacy']}](/privacy?lang={language})"
 
 
 def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr.Blocks:
@@ -150,16 +104,20 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
                     clear = gr.Button(words["clear"], size="sm", visible=False,
                                       elem_id="clear-chat")
                     status = gr.Markdown("", elem_id="status")
-                # The finished answer once, for screen readers (chat.js: a live region).
-                announcer = gr.Markdown("", elem_id="announcer", elem_classes=["sr-only"])
+                # The finished answer, never shown: chat.js reads its text out once.
+                announcer = gr.Markdown("", elem_id="announcer")
                 with gr.Column(elem_id="examples"):
                     examples_heading = gr.Markdown(f"**{words['examples']}**")
                     with gr.Row(elem_classes=["example-questions"]):
-                        examples = [gr.Button(text, size="sm", elem_classes=["example"])
+                        # Each marked with its own language (chat.js sets `lang`).
+                        examples = [gr.Button(text, size="sm", elem_classes=[
+                                        "example", f"lang-{view.ui_language(text)}"])
                                     for text in view.EXAMPLES]
+                privacy = gr.Markdown(_privacy_link(words, view.DEFAULT_LANGUAGE),
+                                      elem_id="privacy-link")
                 with gr.Column(elem_id="kept"):
                     # chat.js keeps `snapshot` in sessionStorage and gives it back to `restore`
-                    # after a reload (chat_view.snapshot / chat_view.kept).
+                    # after a reload (chat_kept.snapshot / chat_kept.kept).
                     snapshot = gr.Textbox(label="snapshot", elem_id="snapshot",
                                           interactive=False, max_lines=1)
                     restore = gr.Textbox(label="restore", elem_id="restore", max_lines=1)
@@ -181,7 +139,7 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
 
         # The props each component was last sent in this session (component id -> props).
         sent = gr.State({})
-        outputs = {question, chatbot, send, header, switch, region, examples_heading,
+        outputs = {question, chatbot, send, header, switch, region, examples_heading, privacy,
                    sources_heading,
                    sources_empty, useful, like, dislike, copy, clear, status, announcer,
                    records, language, shown, sent, snapshot,
@@ -211,6 +169,7 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
                 region: update(region, label=words["region"],
                                choices=view.region_choices(reply.language)),
                 examples_heading: f"**{words['examples']}**",
+                privacy: _privacy_link(words, reply.language),
                 sources_heading: f"## {words['sources']}",
                 sources_empty: update(sources_empty, words["no_sources"],
                                       visible=not reply.sources),
@@ -225,7 +184,7 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
                 records: reply.records,
                 language: reply.language,
                 shown: reply.answer if reply.final else gr.skip(),
-                snapshot: (view.snapshot(reply.history, reply.records, reply.language,
+                snapshot: (chat_kept.snapshot(reply.history, reply.records, reply.language,
                                          chosen_language, area, reply.sources, event)
                            if reply.final or event == "start" else gr.skip()),
             }
@@ -277,7 +236,7 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
         def come_back(text, props_sent, request: gr.Request) -> dict:
             """The conversation the browser kept (chat.js, after a reload), shown again as it
             was, without reading the last answer out again; nothing usable: the empty chat."""
-            kept = view.kept(text)
+            kept = chat_kept.kept(text)
             if kept is None:
                 return render(view.Reply([], preferred_language(request.headers), {},
                                          final=True), False, props_sent, event="restore")
@@ -293,12 +252,12 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
         def vote(liked: bool):
             def handler(session_records, current_language) -> str:
                 index = view.last_answer_index(session_records)
-                return view.give_feedback(session_records, index, liked, current_language)
+                return give_feedback(session_records, index, liked, current_language)
             return handler
 
         # The send button, Enter and the examples share `concurrency` answers at once. The
         # concurrency_id also names the budget the guard charges (chat_routes.BUDGETS).
-        event = {"outputs": outputs, "api_visibility": "private", "show_progress": "minimal",
+        event = {"outputs": outputs, "api_visibility": "private", "show_progress": "hidden",
                  "concurrency_id": "answer", "concurrency_limit": concurrency}
         asked = [chatbot, records, language, chosen, region, sent]
         question.submit(answer, [question, *asked], **event)

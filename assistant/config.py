@@ -196,6 +196,16 @@ class Settings(BaseSettings):
     insight_min_group: int = Field(
         5, ge=2, description="Refused questions that must share a word before it is written "
                              "down and shown in the report (no single question can be read back).")
+    # /privacy names who is responsible for the data; empty: it says the operator has not yet.
+    privacy_controller: str = Field(
+        "", max_length=500, description="Who is responsible for the data (name and address), "
+                                        "shown on /privacy.")
+    privacy_contact: str = Field(
+        "", max_length=500, description="How a person reaches them about their data (e-mail, "
+                                        "address or web page), shown on /privacy.")
+    privacy_authority: str = Field(
+        "", max_length=500, description="The data protection authority a person may complain "
+                                        "to (name and web address), shown on /privacy.")
     insight_token: SecretStr = Field(
         SecretStr(""), description="Bearer token of the officials' page /insight; empty: the page is off.")
 

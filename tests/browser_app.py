@@ -9,6 +9,7 @@ the page; and the shared Chromium options.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -100,20 +101,38 @@ PRESSURE_EN = "When is the Transitie Pressure Cooker?"
 class App:
     url: str
     feedback: Path
+    service: Assistant
+
+
+class HeldService(Assistant):
+    """The product's service; while `hold` is clear, a question waits before it is answered
+    (a test can then look at the waiting page, or stop the server in the middle of it)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.hold = threading.Event()
+        self.hold.set()
+        self.waiting = threading.Event()
+
+    def stream(self, *args, **kwargs):
+        if not self.hold.is_set():
+            self.waiting.set()
+            self.hold.wait(60)
+        yield from super().stream(*args, **kwargs)
 
 
 class AppServer:
     """`create_app` with the hashing embedder on loopback; entering gives its App."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, service_class: type[Assistant] = Assistant) -> None:
         pipeline = Pipeline(Settings(), embedder=HashingEmbedder(), index_dir=root / "index")
         pipeline.ingest(SEED_CORPUS, show_progress=False)
         settings = Settings(rate_limit="1000/minute", search_rate_limit="1000/minute",
                             feedback_dir=root / "feedback")
-        service = Assistant(settings, pipeline)
+        service = service_class(settings, pipeline)
         service.policy = FixedPolicy()
         self.server = LoopbackServer(create_app(settings, service))
-        self.app = App(self.server.url, root / "feedback")
+        self.app = App(self.server.url, root / "feedback", service)
 
     def __enter__(self) -> App:
         # The chat's votes go where chat_view reads the folder from: the environment.
@@ -130,13 +149,15 @@ class AppServer:
             os.environ["ASSISTANT_FEEDBACK_DIR"] = self.saved
 
 
-def app_fixture(name: str):
+def app_fixture(name: str, service_class: type[Assistant] = Assistant):
     """A module's `app` fixture, `app = app_fixture("a11y")`: the App of an `AppServer` in a
     temporary folder named after `name`, for the module."""
     @pytest.fixture(scope="module")
     def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-        with AppServer(tmp_path_factory.mktemp(name)) as served:
+        with AppServer(tmp_path_factory.mktemp(name), service_class) as served:
             yield served
+            if isinstance(served.service, HeldService):
+                served.service.hold.set()  # a held question would keep the server from stopping
 
     return app
 
@@ -160,6 +181,40 @@ def describe(violations: list[dict]) -> str:
             lines.append(f"{violation['id']} ({violation['impact']}) {node['target']}: "
                          f"{node.get('failureSummary', '').splitlines()[-1:]}")
     return "\n".join(lines)
+
+
+# An init script (open_page's `init_script`): every text a live region takes, in order, in
+# window.__announced, what a screen reader would say; shadow roots (the widget) included.
+LIVE_RECORDER = """(() => {
+    window.__announced = [];
+    const LIVE = '[aria-live], [role=status], [role=alert], [role=log]';
+    const said = new WeakMap();
+    const check = root => root.querySelectorAll(LIVE).forEach(region => {
+        if (region.getAttribute('aria-live') === 'off' || !region.getClientRects().length) return;
+        const text = region.innerText.replace(/\\s+/g, ' ').trim();  // what is rendered
+        if (said.get(region) === text) return;
+        said.set(region, text);
+        if (text) window.__announced.push(text);
+    });
+    const watch = root => new MutationObserver(() => check(root)).observe(root,
+        {subtree: true, childList: true, characterData: true, attributes: true});
+    watch(document);
+    const attach = Element.prototype.attachShadow;
+    Element.prototype.attachShadow = function (init) {
+        const root = attach.call(this, init);
+        watch(root);
+        return root;
+    };
+})();"""
+
+
+def announced(page) -> list[str]:
+    """What the page's live regions said since it loaded (LIVE_RECORDER), spaces collapsed."""
+    return page.evaluate("() => window.__announced")
+
+
+def said(text: str) -> str:
+    return " ".join(text.split())
 
 
 def open_chat(page, url: str) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from browser_app import (ARTIFACTS, NETCO_FR, PROEFTUIN_NL, App, app_fixture, browser_fixture,
-                         open_page)
+from browser_app import (ARTIFACTS, LIVE_RECORDER, NETCO_FR, PROEFTUIN_NL, App, announced,
+                         app_fixture, browser_fixture, open_page, said)
 
 from assistant.serve import chat_view as view
 from assistant.answer.catalogue import ANSWER, WIDGET
@@ -52,7 +52,7 @@ browser = browser_fixture(60_000)
 @pytest.fixture(params=["light", "dark"])
 def page(request, browser, app: App):
     page = open_page(browser, viewport={"width": 1280, "height": 900}, locale="en-GB",
-                     color_scheme=request.param)
+                     color_scheme=request.param, init_script=LIVE_RECORDER)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app.url)
     page.scheme = request.param
     yield page
@@ -103,12 +103,11 @@ def test_the_chat_by_keyboard_only(page, app: App) -> None:
     expect(page.locator("#feedback-up")).to_be_visible()
     fr = view.labels("fr")
     answer = page.locator("#chat [data-testid=bot]").last
-    # Announced once, finished, by a live region (the streamed log itself is silent).
-    announcer = page.locator("#announcer")
-    expect(announcer).to_have_attribute("role", "status")
-    expect(announcer).to_contain_text(ANSWER["framing"]["fr"])
+    # Announced once, finished, as plain text by a live region (the streamed log is silent).
+    expect(page.locator("#chat-live")).to_have_attribute("role", "status")
     assert page.locator("#chat [role=log]").get_attribute("aria-live") == "off"
-    assert announcer.inner_text().strip() == answer.inner_text().strip()
+    assert announced(page) == [said(answer.inner_text())]
+    assert ANSWER["framing"]["fr"] in announced(page)[0]
     shot(page, f"keyboard-chat-answer-{page.scheme}.png")
 
     # Each citation: reached with Tab, opened with Enter, closed with Enter.
@@ -201,7 +200,9 @@ def test_the_widget_by_keyboard_only(page, app: App) -> None:
     expect(page.locator("#ha-input")).to_be_focused()
     bubble = ask_widget(page, PROEFTUIN_NL, None)
     expect(bubble.locator(".text")).to_contain_text("[1]")
-    assert bubble.evaluate("n => n.closest('[aria-live]').getAttribute('aria-live')") == "polite"
+    # Said once, finished, by the panel's status region (the streamed log itself is silent).
+    assert bubble.evaluate("n => n.closest('[aria-live]').getAttribute('aria-live')") == "off"
+    assert announced(page)[-1] == said(bubble.locator(".text").inner_text())
 
     # Each citation is a Tab stop with a visible ring.
     items = bubble.locator(".sources li")

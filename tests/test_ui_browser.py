@@ -20,6 +20,7 @@ import pytest
 from conftest import REPO_DIR, SEED_CORPUS, free_port
 
 from assistant.serve import chat_view as view
+from assistant.serve.chat_feedback import give_feedback
 from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.answer.catalogue import API, words
@@ -202,9 +203,9 @@ def test_feedback_is_stored_without_the_question_by_default(
     monkeypatch.setenv("ASSISTANT_FEEDBACK_DIR", str(tmp_path / "fb"))
     monkeypatch.delenv("ASSISTANT_FEEDBACK_STORE_QUESTIONS", raising=False)
     final = list(view.respond(FakeService(), "Quelles villes secrètes ?", [], {}, None))[-1]
-    assert view.give_feedback(final.records, 1, True, "fr") == "Merci pour votre avis."
-    assert view.give_feedback(final.records, 1, False, "fr") == "Merci pour votre avis."
-    assert view.give_feedback(final.records, 1, "", "fr") == "Votre avis a été retiré."
+    assert give_feedback(final.records, 1, True, "fr") == "Merci pour votre avis."
+    assert give_feedback(final.records, 1, False, "fr") == "Merci pour votre avis."
+    assert give_feedback(final.records, 1, "", "fr") == "Votre avis a été retiré."
     lines = (tmp_path / "fb" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
     entries = [json.loads(line) for line in lines]
     assert [e["vote"] for e in entries] == ["up", "down", "withdrawn"]
@@ -213,7 +214,7 @@ def test_feedback_is_stored_without_the_question_by_default(
     assert "secrètes" not in "\n".join(lines)
 
     monkeypatch.setenv("ASSISTANT_FEEDBACK_STORE_QUESTIONS", "1")
-    view.give_feedback(final.records, 1, True, "fr")
+    give_feedback(final.records, 1, True, "fr")
     lines = (tmp_path / "fb" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
     last = json.loads(lines[-1])
     assert last["question"] == "Quelles villes secrètes ?"
@@ -304,12 +305,13 @@ def bot_messages(page):
 
 
 def wait_for_reply(page, before: int) -> str:
-    """Wait until a new assistant message is there and the chat is idle; its text."""
+    """Wait until a new assistant message is there and the chat is idle (chat.js marks the
+    conversation busy while a question is answered); its text."""
     page.wait_for_function(
         """before => {
             const bots = document.querySelectorAll('#chat [data-testid=bot]');
-            const tracker = document.querySelector('#chat [data-testid=status-tracker]');
-            return bots.length > before && (!tracker || tracker.classList.contains('hide'));
+            const log = document.querySelector('#chat [role=log]');
+            return bots.length > before && log.getAttribute('aria-busy') === 'false';
         }""", arg=before)
     return bot_messages(page).last.inner_text()
 

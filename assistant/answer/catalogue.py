@@ -137,9 +137,9 @@ CHAT = {
     },
     "chat": {"nl": "Gesprek", "fr": "Conversation", "en": "Conversation"},
     "question": {"nl": "Uw vraag", "fr": "Votre question", "en": "Your question"},
-    "placeholder": {"nl": "Typ uw vraag en druk op Enter",
-                    "fr": "Tapez votre question et appuyez sur Entrée",
-                    "en": "Type your question and press Enter"},
+    # Short enough for a 320-px phone's field (the label above already says "your question").
+    "placeholder": {"nl": "Typ hier, verstuur met Enter", "fr": "Écrivez ici, puis Entrée",
+                    "en": "Type here, then press Enter"},
     "send": {"nl": "Verstuur", "fr": "Envoyer", "en": "Send"},
     "language": {"nl": "Taal", "fr": "Langue", "en": "Language"},
     # The region filter (regions.REGIONS); "all" searches every document.
@@ -193,6 +193,12 @@ CHAT = {
              "fr": "L'assistant est de nouveau joignable. Votre question est gardée.",
              "en": "The assistant can be reached again. Your question is kept."},
     "retry": {"nl": "Probeer opnieuw", "fr": "Réessayer", "en": "Try again"},
+    # While a question waits (chat.js), and the name of a message that is a refusal.
+    "searching": {"nl": "Even zoeken…", "fr": "Recherche en cours…", "en": "Searching…"},
+    "refusal": {"nl": "Geen antwoord", "fr": "Pas de réponse", "en": "No answer"},
+    "privacy": {"nl": "Privacy: wat deze assistent bewaart",
+                "fr": "Vie privée : ce que cet assistant conserve",
+                "en": "Privacy: what this assistant keeps"},
 }
 
 WIDGET = {
@@ -249,11 +255,49 @@ WIDGET = {
               "en": "(opens in a new window)"},
     # A question that could not be answered (server gone, busy, starting) is asked again.
     "retry": {"nl": "Probeer opnieuw", "fr": "Réessayer", "en": "Try again"},
+    "refusal": {"nl": "Geen antwoord", "fr": "Pas de réponse", "en": "No answer"},
+    "privacy": {"nl": "Privacy", "fr": "Vie privée", "en": "Privacy"},
 }
 
-# /privacy: what the server keeps, and for how long (insight.py, official_pages.py).
+# /privacy: what the server keeps and for how long (insight.py), who is responsible and the
+# rights a person has (privacy_page.py; the operator's own details are settings.privacy_*).
 PRIVACY = {
     "title": {"nl": "Privacy", "fr": "Vie privée", "en": "Privacy"},
+    "nav": {"nl": "Navigatie", "fr": "Navigation", "en": "Navigation"},
+    "back": {"nl": "← Terug naar de assistent", "fr": "← Retour à l'assistant",
+             "en": "← Back to the assistant"},
+    "kept_heading": {"nl": "Wat wordt bewaard", "fr": "Ce qui est conservé", "en": "What is kept"},
+    "controller_heading": {"nl": "Wie is verantwoordelijk", "fr": "Qui est responsable",
+                           "en": "Who is responsible"},
+    "controller_unset": {
+        "nl": "De beheerder van deze site heeft nog niet ingesteld wie verantwoordelijk is voor "
+              "de gegevens.",
+        "fr": "L'exploitant de ce site n'a pas encore indiqué qui est responsable des données.",
+        "en": "The operator of this site has not yet said who is responsible for the data."},
+    "contact_heading": {"nl": "Contact", "fr": "Contact", "en": "Contact"},
+    "contact_unset": {
+        "nl": "De beheerder van deze site heeft nog geen contactadres ingesteld.",
+        "fr": "L'exploitant de ce site n'a pas encore indiqué d'adresse de contact.",
+        "en": "The operator of this site has not yet given a contact address."},
+    "rights_heading": {"nl": "Uw rechten", "fr": "Vos droits", "en": "Your rights"},
+    "rights": {
+        "nl": "Volgens de AVG (GDPR) mag u vragen welke gegevens over u bewaard worden, ze laten "
+              "verbeteren of wissen, de verwerking laten beperken en er bezwaar tegen maken. U "
+              "mag ook klacht indienen bij een gegevensbeschermingsautoriteit.",
+        "fr": "Selon le RGPD, vous pouvez demander quelles données vous concernant sont "
+              "conservées, les faire rectifier ou effacer, en faire limiter le traitement et vous "
+              "y opposer. Vous pouvez aussi porter plainte auprès d'une autorité de protection "
+              "des données.",
+        "en": "Under the GDPR you may ask which data about you are kept, have them corrected or "
+              "erased, have their processing restricted and object to it. You may also complain "
+              "to a data protection authority."},
+    "authority": {"nl": "Toezichthouder: {authority}", "fr": "Autorité de contrôle : {authority}",
+                  "en": "Supervisory authority: {authority}"},
+    "authority_unset": {
+        "nl": "De beheerder van deze site heeft nog niet ingesteld bij welke toezichthouder u "
+              "terecht kunt.",
+        "fr": "L'exploitant de ce site n'a pas encore indiqué l'autorité de contrôle compétente.",
+        "en": "The operator of this site has not yet named the supervisory authority."},
     "questions": {
         "nl": "Van elke vraag die de assistent beantwoordt, bewaart de server alleen de dag, de "
               "taal, de regio en of er een antwoord was. De vraag zelf wordt niet bewaard.",

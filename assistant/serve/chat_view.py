@@ -1,4 +1,5 @@
-"""What the Gradio chat shows, as pure functions: labels, escaping, messages, sources, feedback.
+"""What the Gradio chat shows, as pure functions: labels, escaping, messages, sources
+(what the browser keeps: chat_kept.py; the votes: chat_feedback.py).
 
 `ui.py` only lays out components and forwards events here, so everything the asker reads
 can be tested without a browser. Text from documents, answers and questions is escaped
@@ -8,23 +9,18 @@ labels, the highlighted passage) receive it as it is.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import threading
 import time
 import unicodedata
 from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from assistant.answer.catalogue import API, CHAT, DEFAULT_LANGUAGE, LANGUAGES, words
 from assistant.answer.citations import marked_segments
 from assistant.answer.sources import group_sources, source_numbers
-from assistant.config import Settings
 from assistant.errors import AssistantError, RateLimitedError
 from assistant.search.language import detect_language
 from assistant.search.regions import REGIONS
@@ -251,16 +247,34 @@ def link_markers(message: str, answer: Answer) -> str:
     return _MARKER.sub(link, message)
 
 
+# A web address in an escaped referral: "www\.example.nl" or "https\://…" (escape_text).
+_ADDRESS = re.compile(r"(?:https?\\://)?www\\\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/[\w/.-]*\w)?")
+_LINKED_ADDRESS = re.compile(r"\[([^\[\]\n]+)\]\(https?://[^)\s]+\)")
+
+
+def link_referrals(message: str) -> str:
+    """Each web address in an escaped refusal (the referral, settings' data, never a
+    document's text) as a link a citizen can follow."""
+    def link(match: re.Match) -> str:
+        shown = unescape_text(match.group(0))
+        return f"[{escape_text(shown)}]({safe_link(shown if '://' in shown else 'https://' + shown)})"
+
+    return _ADDRESS.sub(link, message)
+
+
 def announcement(message: Any) -> str:
     """The text the hidden announcer reads out for an assistant message (a dict or a
     ChatMessage, its content a string or the list of parts the browser sends back): the
     answer's Markdown without the `[n]` links, so that nothing in it can take the focus."""
-    return _LINKED_MARKER.sub(lambda match: f"[{match.group(1)}\\]", message_text(message))
+    text = _LINKED_MARKER.sub(lambda match: f"[{match.group(1)}\\]", message_text(message))
+    return _LINKED_ADDRESS.sub(lambda match: match.group(1), text)
 
 
 def _unlinked(message: str) -> str:
-    """`link_markers` undone: a follow-up's history holds the answer's plain `[n]`."""
-    return _LINKED_MARKER.sub(lambda match: f"[{match.group(1)}]", message)
+    """`link_markers` and `link_referrals` undone: a follow-up's history holds the answer's
+    plain `[n]` and addresses."""
+    message = _LINKED_MARKER.sub(lambda match: f"[{match.group(1)}]", message)
+    return _LINKED_ADDRESS.sub(lambda match: match.group(1), message)
 
 
 # --------------------------------------------------------------------------- history
@@ -395,6 +409,8 @@ def respond(service: Service, question: str | None, history: Sequence[Any] | Non
         if answer is None:
             raise RuntimeError("the service stream ended without an Answer")
         message = link_markers(quotes_with_language(answer_message(answer.text), answer), answer)
+        if answer.refused:
+            message = link_referrals(message)
         language = answer.language if answer.language in LANGUAGES else language
     except AssistantError as error:
         message = escape_text(str(error))
@@ -408,176 +424,8 @@ def respond(service: Service, question: str | None, history: Sequence[Any] | Non
                 answer=answer)
 
 
-# --------------------------------------------------------------------------- kept in the browser
-
-# The conversation is kept in the browser's sessionStorage (chat.js), never on the server: the
-# server sends a snapshot with each finished reply and takes it back after a reload. What comes
-# back is the browser's own conversation; it is checked and bounded like any input.
-SNAPSHOT_VERSION = 1
-MAX_KEPT_MESSAGES = 200
-MAX_KEPT_CHARS = 400_000
-_RECORD_KINDS = {"answer", "message"}
-
-
-@dataclass(frozen=True)
-class Kept:
-    """A conversation as the browser kept it: messages, their records, the language shown and
-    picked, the region and the last answer's sources."""
-
-    history: list[dict]
-    records: dict[int, dict]
-    language: str
-    chosen: str | None
-    region: str
-    sources: list[SourceView]
-
-
-def snapshot(history: Sequence[Any], records: Mapping[int, dict], language: str,
-             chosen: str | None, region: str | None, sources: Sequence[SourceView],
-             event: str) -> str:
-    """The JSON chat.js keeps in sessionStorage; `event` names what produced it ("start" for
-    the empty page, which must not replace a kept conversation)."""
-    return json.dumps({
-        "v": SNAPSHOT_VERSION, "event": event,
-        "history": [{"role": message_role(m), "content": message_text(m)} for m in history],
-        "records": {str(i): r for i, r in records.items()},
-        "language": language, "chosen": chosen, "region": region or ALL_REGIONS,
-        "sources": [{"n": v.n, "label": v.label, "details": v.details,
-                     "segments": [list(s) for s in v.segments], "language": v.language}
-                    for v in sources],
-    }, ensure_ascii=False)
-
-
-def _kept_record(value: Any) -> dict | None:
-    if not isinstance(value, Mapping) or value.get("kind") not in _RECORD_KINDS:
-        return None
-    ids = value.get("passage_ids", [])
-    return {"kind": value["kind"],
-            "language": value.get("language") if value.get("language") in LANGUAGES else "",
-            "refused": value.get("refused") is True,
-            "passage_ids": [i for i in ids if isinstance(i, str)][:50] if isinstance(ids, list) else [],
-            "question": value.get("question") if isinstance(value.get("question"), str) else ""}
-
-
-def _kept_source(value: Any) -> SourceView | None:
-    if not isinstance(value, Mapping):
-        return None
-    n, label, details, language = (value.get(k) for k in ("n", "label", "details", "language"))
-    segments = value.get("segments")
-    if (type(n) is not int or not 1 <= n <= MAX_SOURCES or not isinstance(label, str)
-            or not isinstance(details, str) or not isinstance(segments, list)):
-        return None
-    pieces = []
-    for segment in segments:
-        if (not isinstance(segment, list) or len(segment) != 2 or not isinstance(segment[0], str)
-                or segment[1] is not None and not isinstance(segment[1], str)):
-            return None
-        pieces.append((segment[0], segment[1]))
-    return SourceView(n, label, details, tuple(pieces),
-                      language if language in LANGUAGES else "")
-
-
-def kept(text: str | None) -> Kept | None:
-    """The conversation in a snapshot the browser sent back, or None when it is not one
-    (wrong shape, another version, too large): the chat then starts empty."""
-    if not text or len(text) > MAX_KEPT_CHARS:
-        return None
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(data, Mapping) or data.get("v") != SNAPSHOT_VERSION:
-        return None
-    history = data.get("history")
-    if not isinstance(history, list) or len(history) > MAX_KEPT_MESSAGES:
-        return None
-    messages = []
-    for message in history:
-        if (not isinstance(message, Mapping) or message.get("role") not in ("user", "assistant")
-                or not isinstance(message.get("content"), str)):
-            return None
-        messages.append({"role": message["role"], "content": message["content"]})
-    records = {}
-    raw = data.get("records")
-    for key, value in (raw.items() if isinstance(raw, Mapping) else ()):
-        record = _kept_record(value)
-        if (isinstance(key, str) and key.isdigit() and int(key) < len(messages)
-                and messages[int(key)]["role"] == "assistant" and record is not None):
-            records[int(key)] = record
-    language = data.get("language") if data.get("language") in LANGUAGES else DEFAULT_LANGUAGE
-    chosen = data.get("chosen") if data.get("chosen") in LANGUAGES else None
-    region = data.get("region") if data.get("region") in REGIONS else ALL_REGIONS
-    raw_sources = data.get("sources") if isinstance(data.get("sources"), list) else []
-    sources = [s for s in map(_kept_source, raw_sources[:MAX_SOURCES]) if s is not None]
-    return Kept(messages, records, language, chosen, region, sources)
-
-
 def over_budget_seconds(headers: Mapping[str, str]) -> int | None:
     """The seconds the guard marked a question over the asker's ask budget with
     (chat_routes.OVER_BUDGET); None for any other question."""
     seconds = headers.get(OVER_BUDGET, "")
     return int(seconds) if seconds.isdigit() else None
-
-
-# --------------------------------------------------------------------------- feedback
-
-_feedback_lock = threading.Lock()
-
-
-def feedback_dir() -> Path:
-    return Settings().feedback_dir
-
-
-def store_questions() -> bool:
-    return Settings().feedback_store_questions
-
-
-def vote_of(liked: Any) -> str:
-    """Gradio sends True (like), False (dislike) or "" (the vote was taken back)."""
-    if liked is True:
-        return "up"
-    if liked is False:
-        return "down"
-    return "withdrawn"
-
-
-def feedback_record(record: Mapping[str, Any] | None, liked: Any,
-                    *, with_question: bool | None = None,
-                    now: datetime | None = None) -> dict:
-    """One JSON line: no question text unless ASSISTANT_FEEDBACK_STORE_QUESTIONS=1."""
-    record = record or {}
-    entry = {
-        "timestamp": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
-        "vote": vote_of(liked),
-        "kind": record.get("kind", "message"),
-        "language": record.get("language", ""),
-        "refused": bool(record.get("refused", False)),
-        "passage_ids": list(record.get("passage_ids", [])),
-    }
-    if store_questions() if with_question is None else with_question:
-        entry["question"] = record.get("question", "")
-    return entry
-
-
-def save_feedback(entry: Mapping[str, Any], folder: Path | None = None) -> Path:
-    folder = folder or feedback_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "feedback.jsonl"
-    line = json.dumps(entry, ensure_ascii=False) + "\n"
-    with _feedback_lock, open(path, "a", encoding="utf-8") as handle:
-        handle.write(line)
-    return path
-
-
-def give_feedback(records: Mapping[int, dict] | None, index: Any, liked: Any,
-                  language: str | None) -> str:
-    """Store a thumbs up/down on assistant message `index`; the thanks to show."""
-    if isinstance(index, (list, tuple)):
-        index = index[0]
-    record = (records or {}).get(index) if isinstance(index, int) else None
-    try:
-        save_feedback(feedback_record(record, liked))
-    except OSError:
-        log.exception("feedback could not be stored")
-    words = labels(language)
-    return words["feedback_removed"] if vote_of(liked) == "withdrawn" else words["thanks"]

@@ -13,6 +13,7 @@ from assistant.serve.api_guard import error_response
 from assistant.serve.api_messages import preferred_language, say
 from assistant.config import Settings
 from assistant.serve.insight import InsightLog, report_json
+from assistant.serve.privacy_page import privacy_html
 
 _PAGE = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
@@ -37,13 +38,7 @@ def install_official_pages(app: FastAPI, settings: Settings) -> InsightLog:
     @app.get("/privacy", include_in_schema=False)
     def privacy(request: Request, lang: str | None = Query(None)) -> HTMLResponse:
         language = lang if lang in catalogue.LANGUAGES else preferred_language(request.headers)
-        words = catalogue.words(catalogue.PRIVACY, language)
-        keys = ["questions", "words",
-                "feedback_questions" if settings.feedback_store_questions else "feedback",
-                "conversations", "retention", "third_parties"]
-        body = "\n".join(f"<p>{escape(words[key].format(group=settings.insight_min_group, days=settings.retention_days))}</p>"
-                         for key in keys)
-        return HTMLResponse(_PAGE.format(lang=language, title=escape(words["title"]), body=body))
+        return HTMLResponse(privacy_html(settings, language))
 
     @app.get("/insight", include_in_schema=False)
     def insight(request: Request, days: int = Query(30, ge=1, le=366)):

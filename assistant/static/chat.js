@@ -8,6 +8,8 @@
  * It keeps the conversation in sessionStorage (the server's snapshot, #snapshot) and gives it
  * back after a reload (#restore); and when the server cannot be reached it says so in the
  * page's language, keeps the question and offers to try again once the server answers.
+ * It says each finished answer once, as plain text, in one live region (#chat-live); shows
+ * "searching" while a question waits; marks refusals; copies an answer with its sources.
  * It only reads and decorates Gradio's DOM; every event still goes through Gradio.
  */
 (function () {
@@ -53,6 +55,7 @@
   if (toRestore && !(toRestore.history && toRestore.history.length)) toRestore = null;
   var restoreSent = false;
   var lastSnapshot = null;
+  var shownSnapshot = null; // the latest snapshot, parsed: which answers are refusals, the sources
 
   function field(id) {
     return document.querySelector("#" + id + " textarea, #" + id + " input");
@@ -75,6 +78,7 @@
     lastSnapshot = node.value;
     var snapshot;
     try { snapshot = JSON.parse(node.value); } catch (e) { return; }
+    shownSnapshot = snapshot;
     if (toRestore) {
       if (snapshot.event === "restore") {
         toRestore = null;
@@ -248,12 +252,24 @@
       var passage = source.querySelector(".source-passage .container");
       if (passage) set(passage, "lang", code);
     });
+    // The switch's and the examples' own languages (WCAG 3.1.2).
+    each("#language input[type=radio]", function (radio) {
+      var name = radio.parentNode.querySelector("span");
+      if (name && LANGS.indexOf(radio.value) >= 0) set(name, "lang", radio.value);
+    });
+    each(".example-questions button", function (button) {
+      var code = LANGS.filter(function (c) { return button.classList.contains("lang-" + c); })[0];
+      if (code) set(button, "lang", code);
+    });
     readSnapshot();
+    markRefusals(T);
     if (!offline && gradioLostConnection()) goOffline();
-    each("#status, #announcer", function (region) {
+    each("#status", function (region) {
       set(region, "role", "status");
       set(region, "aria-live", "polite");
     });
+    announceAnswer();
+    showWaiting(T);
     keepQuestionInView();
     // The clear button goes with the conversation: the focus goes back to the question.
     if (clearing && !document.querySelector("#chat [data-testid=user], #chat [data-testid=bot]")) {
@@ -281,9 +297,10 @@
       pendingQuestion = last ? last.closest(".message-row") || last : null;
     }
     if (!pendingQuestion || !pendingQuestion.isConnected) return;
-    var box = scroller(pendingQuestion);
-    if (!box) return;
-    var offset = pendingQuestion.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+    // On a phone the conversation has no box of its own (chat_style.py): the page scrolls.
+    var box = scroller(pendingQuestion) || document.scrollingElement;
+    var top = box === document.scrollingElement ? 0 : box.getBoundingClientRect().top;
+    var offset = pendingQuestion.getBoundingClientRect().top - top - 8;
     var before = box.scrollTop;
     box.scrollTop += offset;
     // Done once it is at the top, or when the finished answer is too short to bring it there.
@@ -303,16 +320,87 @@
     return answers.length ? answers[answers.length - 1].innerText.trim() : "";
   }
 
-  function announce(text) {
-    var region = document.getElementById("chat-js-status");
+  // The answer, then its sources as the panel shows them: "[1] [3] title" and the link.
+  function answerWithSources(T) {
+    var sources = (shownSnapshot && shownSnapshot.sources || []).map(function (source) {
+      var link = /\]\((https?:\/\/[^)\s]+)\)/.exec(source.details || "");
+      return source.label + (link ? "\n" + link[1] : "");
+    });
+    var text = latestAnswer();
+    return sources.length ? text + "\n\n" + T.sources + ":\n" + sources.join("\n") : text;
+  }
+
+  // A refusal (its record in the snapshot) gets its own look and name, not an answer's.
+  function markRefusals(T) {
+    if (!shownSnapshot) return;
+    var bots = document.querySelectorAll("#chat [data-testid=bot]");
+    var k = 0;
+    (shownSnapshot.history || []).forEach(function (message, i) {
+      if (message.role !== "assistant") return;
+      var node = bots[k++];
+      if (!node) return;
+      var record = (shownSnapshot.records || {})[String(i)];
+      var refused = !!(record && record.refused);
+      if (node.classList.contains("refusal") !== refused) node.classList.toggle("refusal", refused);
+      if (refused) set(node, "aria-label", T.refusal);
+    });
+  }
+
+  // The hidden announcer (#announcer, Gradio Markdown, display:none) holds the finished answer;
+  // its text goes once into a plain live region, emptied a little later so that a screen
+  // reader browsing the page does not meet the answer twice.
+  var announced = "";
+  var silence = null;
+  function announceAnswer() {
+    var source = document.querySelector("#announcer span.md"); // not its status tracker
+    var text = source ? source.textContent.replace(/\s+/g, " ").trim() : "";
+    if (text === announced) return;
+    announced = text;
+    if (!text) return;
+    var region = liveRegion("chat-live");
+    region.textContent = text;
+    clearTimeout(silence);
+    silence = setTimeout(function () { region.textContent = ""; }, 5000);
+  }
+
+  function liveRegion(id) {
+    var region = document.getElementById(id);
     if (!region) {
       region = document.createElement("div");
-      region.id = "chat-js-status";
+      region.id = id;
       region.className = "sr-only";
       region.setAttribute("role", "status");
       document.body.appendChild(region);
     }
-    region.textContent = text;
+    return region;
+  }
+
+  // While a question is answered (asked, and no finished reply's snapshot counts it yet) the
+  // conversation is busy; until its first words, "searching" shows below it in the page's
+  // language (not Gradio's timers; not live: the answer itself is announced).
+  function showWaiting(T) {
+    var asked = document.querySelectorAll("#chat [data-testid=user]").length;
+    var busy = asked > questionsIn(shownSnapshot) && !offline;
+    each("#chat [role=log]", function (log) { set(log, "aria-busy", busy ? "true" : "false"); });
+    var messages = document.querySelectorAll("#chat [data-testid=user], #chat [data-testid=bot]");
+    var last = messages[messages.length - 1];
+    var waiting = busy && !!last && last.getAttribute("data-testid") === "user";
+    var note = document.getElementById("chat-waiting");
+    if (!waiting) {
+      if (note) note.parentNode.removeChild(note);
+      return;
+    }
+    var chat = document.getElementById("chat");
+    if (!note) {
+      note = document.createElement("p");
+      note.id = "chat-waiting";
+      chat.parentNode.insertBefore(note, chat.nextSibling);
+    }
+    if (note.textContent !== T.searching) note.textContent = T.searching;
+  }
+
+  function announce(text) {
+    liveRegion("chat-js-status").textContent = text;
   }
 
   document.addEventListener("click", function (event) {
@@ -320,7 +408,7 @@
     var copy = target && target.closest("#copy-answer");
     if (copy) {
       var T = TEXT[language()] || TEXT.en;
-      navigator.clipboard.writeText(latestAnswer()).then(function () {
+      navigator.clipboard.writeText(answerWithSources(T)).then(function () {
         copy.setAttribute("data-copied", T.copied);
         announce(T.copied);
         setTimeout(function () { copy.removeAttribute("data-copied"); }, 3000);

@@ -69,6 +69,12 @@
     ".bot{align-self:stretch;background:#f3f3f3}",
     ".intro{background:#f3f3f3;color:#333;font-size:14px}",
     ".notice{background:#fff4e5;border:1px solid #b36b00;color:#1b1b1b}",
+    // A refusal: an amber rule and an icon, not an answer's plain bubble.
+    ".refusal{border-left:4px solid #b45309;background:#fff8ed}",
+    ".refusal .who::before{content:'\\26A0\\FE0E  ';color:#b45309}",
+    ".text a{color:#0b5cad}",
+    ".privacy{display:block;padding:0 8px 8px;font-size:13px;background:#fff}",
+    ".privacy a{color:#0b5cad}",
     ".pending{color:#555;font-style:italic}",
     ".sources-title{margin:10px 0 4px;font-size:14px;font-weight:700}",
     ".sources{margin:0;padding:0;list-style:none}",
@@ -95,6 +101,8 @@
     ".done-note{font-size:13px;color:#1b1b1b}",
     // 400% zoom leaves ~180 px of height: the whole panel scrolls, its header stays on top.
     "@media (max-height:420px){.panel{overflow-y:auto}.log{flex:none;overflow:visible}.head{position:sticky;top:0;z-index:1}}",
+    // A phone: the panel is a full-screen dialog (it would cover the page anyway); focus stays in it.
+    "@media (max-width:480px){.panel{top:0;left:0;right:0;bottom:0;width:100%;height:100%;border:0;border-radius:0}}",
     // The system's dark mode; every pair keeps 4.5:1 or more.
     "@media (prefers-color-scheme:dark){",
     ".wrap{color:#f1f1f1}",
@@ -106,7 +114,9 @@
     ".who,.meta,.pending{color:#c8c8c8}",
     ".notice{background:#3a2a10;border-color:#e0a040;color:#f1f1f1}",
     ".sources li{background:#1e1e1e;border-left-color:#6cb0f5}",
-    ".sources a,.cite{color:#8cc4ff}",
+    ".sources a,.cite,.text a,.privacy a{color:#8cc4ff}",
+    ".privacy{background:#1e1e1e}",
+    ".refusal{background:#2e2416;border-left-color:#f59e0b}.refusal .who::before{color:#f59e0b}",
     ".fb button{background:#2b2b2b;color:#f1f1f1;border-color:#9a9a9a}",
     ".done-note{color:#f1f1f1}",
     "button:focus-visible,textarea:focus-visible,a:focus-visible,select:focus-visible,.sources li:focus-visible{outline-color:#ffbf47;box-shadow:0 0 0 6px #1b1b1b}",
@@ -133,6 +143,7 @@
     });
     input.placeholder = T.placeholder;
     switcher.value = LANG;
+    privacyLink.href = BASE + "privacy?lang=" + LANG;
   }
 
   function el(tag, attrs, text) {
@@ -182,6 +193,9 @@
   // ------------------------------------------------------------------ build
 
   var host, root, wrap, launcher, panel, log, form, input, sendButton, closeButton, clearButton, switcher;
+  var live, privacyLink;
+  // A phone: the panel fills the screen and is a modal dialog (aria-modal, focus kept inside).
+  var small = window.matchMedia ? window.matchMedia("(max-width: 480px)") : { matches: false };
   var history = [];
   var exchanges = []; // what the panel shows: {question, answer, citations, done}
   var busy = false;
@@ -221,7 +235,10 @@
     tools.appendChild(closeButton);
     head.appendChild(tools);
 
-    log = el("div", { "class": "log", role: "log", "aria-live": "polite", "aria-relevant": "additions text" });
+    // The log is not live: its streamed pieces would be read out one by one. `live` says
+    // each finished answer once, as plain text (announce()).
+    log = el("div", { "class": "log", role: "log", "aria-live": "off" });
+    live = el("div", { "class": "sr", role: "status" });
     log.appendChild(label("p", { "class": "msg intro" }, "intro"));
 
     form = el("form", { "class": "form", novalidate: "" });
@@ -232,9 +249,15 @@
     form.appendChild(input);
     form.appendChild(sendButton);
 
+    var privacy = el("p", { "class": "privacy" });
+    privacyLink = label("a", { href: BASE + "privacy?lang=" + LANG, target: "_blank", rel: "noopener" }, "privacy");
+    privacy.appendChild(privacyLink);
+
     panel.appendChild(head);
     panel.appendChild(log);
     panel.appendChild(form);
+    panel.appendChild(privacy);
+    panel.appendChild(live);
     wrap.appendChild(launcher);
     wrap.appendChild(panel);
     root.appendChild(style);
@@ -254,8 +277,16 @@
       if (event.key === "Escape" || event.key === "Esc") {
         event.preventDefault();
         close();
+      } else if (event.key === "Tab" && modal()) {
+        trapTab(event);
       }
     });
+    // Focus that leaves a modal panel (a click or a screen reader on the page) comes back.
+    document.addEventListener("focusin", function (event) {
+      if (modal() && event.target !== host) focusables()[0].focus();
+    });
+    if (small.addEventListener) small.addEventListener("change", setModal);
+    setModal();
     input.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
@@ -305,6 +336,30 @@
     }
   }
 
+  function modal() {
+    return small.matches && !panel.hidden;
+  }
+
+  function setModal() {
+    panel.setAttribute("aria-modal", small.matches ? "true" : "false");
+  }
+
+  function focusables() {
+    return Array.prototype.filter.call(
+      panel.querySelectorAll("button, select, textarea, a[href], [tabindex='0']"),
+      function (node) { return !node.disabled && node.getClientRects().length; });
+  }
+
+  // Tab from the last control goes to the first (the header's), Shift+Tab the other way.
+  function trapTab(event) {
+    var nodes = focusables();
+    var at = nodes.indexOf(root.activeElement);
+    var next = event.shiftKey ? (at <= 0 ? nodes.length - 1 : -1) : (at === nodes.length - 1 ? 0 : -1);
+    if (next < 0 || !nodes.length) return;
+    event.preventDefault();
+    nodes[next].focus();
+  }
+
   function open() {
     panel.hidden = false;
     launcher.hidden = true;
@@ -336,6 +391,15 @@
     var note = label("p", { "class": "msg done-note", role: "status" }, "cleared");
     log.appendChild(note);
     if (!disabled) input.focus();
+  }
+
+  var silence = null;
+
+  // One announcement per answer; emptied later so that it is not met twice when browsing.
+  function announce(text) {
+    live.textContent = text;
+    clearTimeout(silence);
+    silence = setTimeout(function () { live.textContent = ""; }, 5000);
   }
 
   function scrollDown() {
@@ -601,6 +665,7 @@
     }
     var answer = state.text.textContent.replace(/\s+$/, "");
     present(state, answer);
+    announce(answer);
     exchanges.push({ question: state.question, answer: answer, citations: state.citations,
                      done: { lang: state.done.lang, refused: !!state.done.refused } });
     keep();
@@ -622,6 +687,13 @@
     history.push({ role: "user", content: state.question.slice(0, MAX_CONTENT) });
     history.push({ role: "assistant", content: answer.slice(0, MAX_CONTENT) });
     history = history.slice(-MAX_HISTORY);
+    if (state.done.refused) {
+      state.box.className = "msg bot refusal";
+      var who = state.box.querySelector(".who");
+      who.setAttribute("data-t", "refusal");
+      who.textContent = T.refusal;
+      linkAddresses(state.text);
+    }
     if (!state.done.refused && state.citations.length) addFeedback(state.box, state.citations, answer);
     done(state);
   }
@@ -641,6 +713,20 @@
       } else {
         state.text.appendChild(document.createTextNode(line));
       }
+    });
+  }
+
+  // A refusal's referral (the server's settings, never a document's text): each web address
+  // ("www.juridischloket.nl") becomes a link.
+  function linkAddresses(node) {
+    var text = node.textContent;
+    var address = /(?:https?:\/\/)?www\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:\/[\w\/.-]*\w)?/g;
+    if (!address.test(text)) return;
+    node.textContent = "";
+    text.split(/((?:https?:\/\/)?www\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:\/[\w\/.-]*\w)?)/).forEach(function (piece, i) {
+      var url = i % 2 ? safeUrl(/^https?:/.test(piece) ? piece : "https://" + piece) : null;
+      if (url) node.appendChild(el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, piece));
+      else if (piece) node.appendChild(document.createTextNode(piece));
     });
   }
 
@@ -676,12 +762,26 @@
     else scrollDown();
   }
 
+  // The answer, then its sources (one per document): "[1] [3] title" and its link.
+  function withSources(answer, citations) {
+    var lines = [], seen = {};
+    citations.forEach(function (c) {
+      var key = "d:" + (c.doc_id || c.n);
+      if (seen[key]) { seen[key].numbers.push("[" + c.n + "]"); return; }
+      seen[key] = { numbers: ["[" + c.n + "]"], title: String(c.title || c.doc_id || ""), url: c.url ? safeUrl(c.url) : null };
+      lines.push(seen[key]);
+    });
+    return answer + "\n\n" + T.sources + ":\n" + lines.map(function (s) {
+      return s.numbers.join(" ") + " " + s.title + (s.url ? "\n" + s.url : "");
+    }).join("\n");
+  }
+
   function addFeedback(box, citations, answer) {
     var tools = el("div", { "class": "fb" });
     var copy = label("button", { type: "button", "class": "copy", "data-t-label": "copyLabel", "aria-label": T.copyLabel }, "copy");
     var copied = el("span", { role: "status" });
     copy.addEventListener("click", function () {
-      navigator.clipboard.writeText(answer).then(function () {
+      navigator.clipboard.writeText(withSources(answer, citations)).then(function () {
         copied.setAttribute("data-t", "copied");
         copied.textContent = T.copied;
       }, function () { /* no clipboard here: nothing was copied, nothing is said */ });
