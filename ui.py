@@ -16,6 +16,7 @@ from assistant.serve.api_messages import preferred_language
 from assistant.answer.catalogue import ENDONYMS
 from assistant.config import Settings
 from assistant.service import Assistant
+from assistant.wiring import build_assistant
 
 # System fonts only: the default theme would fetch Google Fonts.
 # The primary button is orange-700 (white text 5.2:1), not the default orange-500 (2.8:1).
@@ -330,8 +331,8 @@ def main() -> None:
 
         run()
     else:
-        build_demo(Assistant(Settings())).launch(server_name="127.0.0.1", share=False,
-                                                 **MOUNT_OPTIONS)
+        build_demo(build_assistant(Settings())).launch(server_name="127.0.0.1", share=False,
+                                                       **MOUNT_OPTIONS)
 
 
 if __name__ == "__main__":

@@ -308,7 +308,7 @@ def child(args) -> None:
     from assistant.config import Settings
     from assistant.evaluation import first_relevant_rank, read_questions
     from assistant.pipeline import Pipeline
-    from assistant.service import Assistant
+    from assistant.wiring import build_assistant
 
     out: dict = {"load_start": load()}
     overrides = {"collection_prefix": PREFIX, "index_dir": Path(args.index_dir),
@@ -327,7 +327,7 @@ def child(args) -> None:
     out["retriever_load_s"] = round(time.perf_counter() - t, 2)
     out["lexical_passages"] = len(retriever.lexical)
     out["load_after_index_load"] = load()
-    service = Assistant(settings, pipeline=pipeline)
+    service = build_assistant(settings, pipeline=pipeline)
     api = HttpApi(service)
 
     questions = read_questions(DEV)

@@ -22,7 +22,7 @@ from loopback import LoopbackServer
 from assistant.config import Settings
 from assistant.pipeline import Pipeline
 from assistant.serve.server import create_app
-from assistant.service import Assistant
+from assistant.wiring import build_assistant
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -110,8 +110,8 @@ class AppServer:
         pipeline.ingest(SEED_CORPUS, show_progress=False)
         settings = Settings(rate_limit="1000/minute", search_rate_limit="1000/minute",
                             feedback_dir=root / "feedback")
-        service = Assistant(settings, pipeline)
-        service.policy = FixedPolicy()
+        service = build_assistant(settings, pipeline=pipeline,
+                                  policy=FixedPolicy())
         self.server = LoopbackServer(create_app(settings, service))
         self.app = App(self.server.url, root / "feedback")
 
