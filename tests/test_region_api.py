@@ -13,7 +13,8 @@ from loopback import LoopbackServer
 from regional import NETCO_QUESTION, LandlordPolicy, regional_pipeline
 
 from assistant.answer.messages import say
-from assistant.search.regions import DEFAULT_REFERRALS, REGIONS, allowed_regions
+from assistant.referrals import DEFAULT_REFERRALS
+from assistant.search.regions import REGIONS, allowed_regions
 from assistant.serve.server import create_app
 from assistant.wiring import build_assistant
 

@@ -22,7 +22,7 @@ from regional import EU_META, LandlordPolicy, regional_pipeline
 
 from assistant.answer.catalogue import CHAT
 from assistant.answer.messages import say
-from assistant.search.regions import DEFAULT_REFERRALS
+from assistant.referrals import DEFAULT_REFERRALS
 from assistant.serve.server import create_app
 from assistant.wiring import build_assistant
 

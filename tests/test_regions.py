@@ -15,8 +15,9 @@ from assistant import cli
 from assistant.config import Settings
 from assistant.answer.messages import say
 from assistant.pipeline import Pipeline
-from assistant.search.regions import (DEFAULT_REFERRALS, REGIONS, allowed_regions, referral,
-                               region_code, region_named)
+from assistant.referrals import DEFAULT_REFERRALS
+from assistant.search.regions import (REGIONS, allowed_regions, referral, region_code,
+                                      region_named)
 from assistant.service import Assistant
 from assistant.wiring import build_assistant
 
