@@ -39,6 +39,7 @@ from assistant.answer.citations import citation_json
 from assistant.errors import AssistantError, InputError, NotReadyError, RateLimitedError
 from assistant.config import Settings
 from assistant.serve.openai_api import openai_router
+from assistant.serve.openai_models import CHAT_EVENT_MODELS
 from assistant.serve.streaming import HeldBack, started
 from assistant.pipeline import Pipeline
 from assistant.service import Assistant
@@ -315,8 +316,9 @@ def install_stream_schemas(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         document = build()  # FastAPI's, cached in app.openapi_schema
         components = document.setdefault("components", {}).setdefault("schemas", {})
-        if not all(model.__name__ in components for model in EVENT_MODELS):
-            _, definitions = models_json_schema([(model, "serialization") for model in EVENT_MODELS],
+        models = EVENT_MODELS + CHAT_EVENT_MODELS
+        if not all(model.__name__ in components for model in models):
+            _, definitions = models_json_schema([(model, "serialization") for model in models],
                                                 ref_template="#/components/schemas/{model}")
             for name, schema in definitions.get("$defs", {}).items():
                 components.setdefault(name, schema)
