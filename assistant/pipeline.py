@@ -23,7 +23,7 @@ from assistant.models.reader import fitted_reader
 from assistant.read.reader import Reader, Reading
 from assistant.search.query_batching import QueryBatcher
 from assistant.search.retrieval import FusionWeights, Retriever, SearchResult
-from assistant.search.store import IndexLocation, index_location, open_current
+from assistant.search.generations import IndexLocation, index_location, open_current
 
 
 RELOAD_CHECK_SECONDS = 2.0

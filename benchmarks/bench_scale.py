@@ -182,7 +182,7 @@ def synthetic_sentence_vectors(passages, vectors, seed: int):
 def build(location, size: int, data: dict, signature: dict) -> dict:
     """Fill one generation as ingest does (batched adds, saved lexical index, publish); time it."""
     from assistant.search.lexical import SAVED_NAME, LexicalIndex
-    from assistant.search.store import new_generation_name
+    from assistant.search.generations import new_generation_name
 
     seeds, dist = data["seeds"], data["distractors"]
     take = size - len(seeds)
@@ -466,7 +466,7 @@ def main() -> None:
 
     from assistant.ingest.indexer import index_signature
     from assistant.pipeline import Pipeline
-    from assistant.search.store import LocalIndex, ServerIndex
+    from assistant.search.generations import LocalIndex, ServerIndex
 
     sizes = [2000, 10000] if args.quick else [int(s) for s in args.sizes.split(",")]
     RESULTS.mkdir(parents=True, exist_ok=True)
