@@ -19,6 +19,7 @@ from assistant.serve.api_messages import preferred_language
 from assistant.answer.catalogue import ENDONYMS
 from assistant.config import Settings
 from assistant.service import Assistant
+from assistant.wiring import build_assistant
 
 # Pass to gr.mount_gradio_app(...) or demo.launch(...): no share link, no node server, no
 # third-party links in the footer, no MCP or PWA endpoints, no monitoring, no run history,
@@ -289,8 +290,8 @@ def main() -> None:
 
         run()
     else:
-        build_demo(Assistant(Settings())).launch(server_name="127.0.0.1", share=False,
-                                                 **MOUNT_OPTIONS)
+        build_demo(build_assistant(Settings())).launch(server_name="127.0.0.1", share=False,
+                                                       **MOUNT_OPTIONS)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from assistant.evaluation import (first_relevant_rank, format_answers, format_ta
 from assistant.knowledge_base import K_RANGE
 from assistant.pipeline import Pipeline
 from assistant.search.regions import REGIONS
-from assistant.service import Assistant
+from assistant.wiring import build_assistant
 from assistant.answer.sources import group_sources
 
 
@@ -80,7 +80,7 @@ def cmd_search(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    service = Assistant(settings, Pipeline(settings, index_dir=args.index))
+    service = build_assistant(settings, index_dir=args.index)
     answer = service.ask(args.question, region=args.region)
     if args.json:
         print(json.dumps(answer_json(answer), ensure_ascii=False))
@@ -100,8 +100,8 @@ def cmd_eval(args, settings: Settings) -> int:
     from assistant.evaluation import CONVERSATIONS, respond_to
 
     questions = read_questions(args.file)
-    pipeline = Pipeline(settings, index_dir=args.index)
-    service = Assistant(settings.model_copy(update={"top_k": args.k}), pipeline)
+    service = build_assistant(settings.model_copy(update={"top_k": args.k}), index_dir=args.index)
+    pipeline = service.pipeline
     out = sys.stderr if args.json else sys.stdout
     # Figures compare only between runs of the same encoder over the same index.
     print(f"encoder {pipeline.embedder.name}, index {pipeline.location.generation() or 'none'}",

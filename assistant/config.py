@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from assistant.search.regions import DEFAULT_REFERRALS
+from assistant.referrals import DEFAULT_REFERRALS
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # The product makes no third-party calls; set before any library reads them.

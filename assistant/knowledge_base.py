@@ -22,10 +22,10 @@ from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.models.encoder import Embedder
 from assistant.ingest.indexer import IngestReport
-from assistant.pipeline import Pipeline
 from assistant.search.regions import REGIONS
 from assistant.languages import LANGUAGES
 from assistant.service import Assistant
+from assistant.wiring import build_assistant
 from assistant.types import Answer, Hit, Turn
 
 # Earlier turns, oldest first: Turns, (question, answer) pairs, or OpenAI-style messages
@@ -65,8 +65,7 @@ class KnowledgeBase:
         base = settings or Settings()
         # Validated as the environment's values are (`top_k=0` is refused, not kept).
         settings = type(base)(**{**base.model_dump(), **values}) if values else base
-        pipeline = Pipeline(settings, embedder=embedder)
-        return cls(Assistant(settings, pipeline))
+        return cls(build_assistant(settings, embedder=embedder))
 
     def __repr__(self) -> str:
         s = self.settings

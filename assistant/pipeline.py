@@ -1,4 +1,5 @@
-"""Wires the stages from settings: one place that knows how the parts fit."""
+"""Wires the stages from settings: one place that knows how the parts fit, and the one place
+that reads what was fitted for the encoder (assistant/fitted/)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
+from assistant.answer.extractive import ExtractiveAnswerer, ExtractiveSettings
+from assistant.answer.refusal import RefusalPolicy
 from assistant.ingest.chunking import ChunkingParams
 from assistant.config import Settings
+from assistant.fitted import fitted_values
 from assistant.ingest.documents import ReadLimits
 from assistant.models.encoder import Embedder
 from assistant.models.registry import load_embedder
@@ -19,7 +23,7 @@ from assistant.models.reader import fitted_reader
 from assistant.read.reader import Reader, Reading
 from assistant.search.query_batching import QueryBatcher
 from assistant.search.retrieval import FusionWeights, Retriever, SearchResult
-from assistant.search.store import IndexLocation, index_location, open_current
+from assistant.search.generations import IndexLocation, index_location, open_current
 
 
 RELOAD_CHECK_SECONDS = 2.0
@@ -34,6 +38,30 @@ class Found:
     result: SearchResult
     retrieved: SearchResult
     readings: tuple[Reading, ...]
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """What was fitted for one encoder: the reader (reader.json; None keeps retrieval's
+    order), the quote choice (quotes.json, fit_quotes.py) and the refusal (refusal.json, fit.py).
+    `scorer` names what a sentence's score is, the encoder's cosine or its reader's logit:
+    values fitted on that scale, such as the quotes cutoff, are stored under it."""
+
+    scorer: str
+    reader: Reader | None
+    answerer: ExtractiveAnswerer
+    policy: RefusalPolicy
+
+
+def load_fitted(encoder: str) -> Fitted:
+    model = fitted_reader(encoder)
+    reader = Reader(model) if model else None
+    scorer = f"{encoder}+reader" if reader else encoder
+    quotes = fitted_values("quotes", scorer)
+    return Fitted(scorer, reader,
+                  ExtractiveAnswerer(ExtractiveSettings(max_sentences=quotes["max_sentences"],
+                                                        relative_cutoff=quotes["relative_cutoff"])),
+                  RefusalPolicy.for_encoder(encoder))
 
 
 class Pipeline:
@@ -57,16 +85,14 @@ class Pipeline:
         return QueryBatcher(self.embedder)
 
     @cached_property
-    def reader(self) -> Reader | None:
-        """The reader trained for this encoder (fitted/reader.json); None keeps retrieval's order."""
-        model = fitted_reader(self.embedder.name)
-        return Reader(model) if model else None
+    def fitted(self) -> Fitted:
+        """Read once the encoder is loaded: its name keys every fitted file, and a server
+        loads it in the background (`/api/health` says 503 meanwhile)."""
+        return load_fitted(self.embedder.name)
 
     @property
-    def scorer(self) -> str:
-        """What a sentence's score is: the encoder's cosine, or its reader's logit (fitted
-        values on that scale, such as the quotes cutoff, are stored under this name)."""
-        return f"{self.embedder.name}+reader" if self.reader else self.embedder.name
+    def reader(self) -> Reader | None:
+        return self.fitted.reader
 
     @property
     def chunking(self) -> ChunkingParams:

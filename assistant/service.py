@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import unicodedata
 from collections.abc import Generator, Iterator, Sequence
 from datetime import date
-from functools import cached_property
+from typing import Protocol
 
-from assistant.answer.extractive import ExtractiveAnswerer, ExtractiveSettings, Sentence
+from assistant.answer.extractive import ExtractiveAnswerer, Sentence
 from assistant.config import Settings
 from assistant.errors import InputError, TooLargeError, UpstreamError
-from assistant.fitted import fitted_values
 from assistant.languages import LANGUAGES
-from assistant.answer.followup import new_constraints, standalone_question, unsupported_constraints
-from assistant.serve.insight import InsightLog
+from assistant.answer.followup import follow_up_evidence, standalone_question
 from assistant.search.language import detect_language
 from assistant.answer.llm import CheckedReply, LLMAnswerer
 from assistant.answer.messages import say
@@ -28,37 +27,49 @@ from assistant.types import Answer, Citation, Turn
 log = logging.getLogger(__name__)
 
 
+class Insight(Protocol):
+    """Where served answers are counted for officials (the server's serve/insight.InsightLog)."""
+
+    def record(self, language: str, region: str, refused: bool, question: str) -> None: ...
+
+
 class Assistant:
-    def __init__(self, settings: Settings, pipeline: Pipeline | None = None,
-                 insight: InsightLog | None = None) -> None:
+    """Built by wiring.build_assistant. `llm` is None unless an endpoint is configured;
+    `policy` None: the refusal fitted for the encoder; `insight` None: answers not counted."""
+
+    def __init__(self, settings: Settings, pipeline: Pipeline, *, llm: LLMAnswerer | None = None,
+                 policy: RefusalPolicy | None = None, insight: Insight | None = None) -> None:
         self.settings = settings
-        self.pipeline = pipeline or Pipeline(settings)
-        self.insight = insight  # the server's counts for officials (insight.py); None: not kept
+        self.pipeline = pipeline
+        self.llm = llm
+        self._policy = policy
+        self.insight = insight
 
-    @cached_property
+    def counting(self, insight: Insight) -> Assistant:
+        """This assistant, the same parts, with its answers counted in `insight` (the server
+        creates its log for officials beside the pages that read it)."""
+        counted = copy.copy(self)
+        counted.insight = insight
+        return counted
+
+    @property
     def answerer(self) -> ExtractiveAnswerer:
-        fitted = fitted_values("quotes", self.pipeline.scorer)  # fit_quotes.py
-        return ExtractiveAnswerer(ExtractiveSettings(max_sentences=fitted["max_sentences"],
-                                                     relative_cutoff=fitted["relative_cutoff"]))
+        return self.pipeline.fitted.answerer
 
-    @cached_property
+    @property
     def policy(self) -> RefusalPolicy:
-        return RefusalPolicy.for_encoder(self.pipeline.embedder.name)
-
-    @cached_property
-    def llm(self) -> LLMAnswerer | None:  # None unless settings.llm_base_url is set
-        return LLMAnswerer.from_settings(self.settings)
+        return self._policy or self.pipeline.fitted.policy
 
     def check_question(self, question: str, language: str | None = None) -> str:
         """The cleaned question, or an InputError whose message speaks the asker's language."""
         text = (question or "").strip()
-        guess = language if language in LANGUAGES else (detect_language(text) if text else "en")
         if not text:
-            raise InputError(say("empty", guess))
+            raise InputError(say("empty", language if language in LANGUAGES else "en"))
         if len(text) > self.settings.max_question_chars:
-            raise TooLargeError(say("too_long", guess, limit=str(self.settings.max_question_chars)))
+            raise TooLargeError(say("too_long", _speaking(text, language),
+                                    limit=str(self.settings.max_question_chars)))
         if not any(unicodedata.category(ch)[0] in "LN" for ch in text):
-            raise InputError(say("no_words", guess))
+            raise InputError(say("no_words", _speaking(text, language)))
         return text
 
     def search(self, question: str, k: int | None = None,
@@ -92,10 +103,10 @@ class Assistant:
 
         `region` filters the documents (regions.allowed_regions) and, unless the question
         names a region itself, picks the referral of a refusal."""
-        question, history, language, standalone = self._standalone(question, history, language)
-        # `language` is the answer's; what is searched and decided reads the question's own.
-        result, scored, evidence = self._gather_follow_up(question, history, standalone,
-                                                          detect_language(question), region)
+        question, history, language, asked, standalone = self._standalone(question, history,
+                                                                          language)
+        result, scored, evidence = self._gather(standalone, asked, region)
+        evidence = follow_up_evidence(evidence, question, history, scored)
         if evidence.refused:
             where = referral(question, language, self.settings.referrals, region)
             yield Answer(question, language, say("refusal", language, referral=where),
@@ -144,22 +155,24 @@ class Assistant:
     def evidence(self, question: str, history: Sequence[Turn] = (),
                  language: str | None = None) -> Evidence:
         """The features behind the refusal decision, as `respond` sees them (to fit it)."""
-        question, _, _, standalone = self._standalone(question, history, language)
-        return self._gather(standalone, detect_language(question))[2]
+        *_, asked, standalone = self._standalone(question, history, language)
+        return self._gather(standalone, asked)[2]
 
     def quote_candidates(self, question: str, history: Sequence[Turn] = (),
                          language: str | None = None) -> list[Sentence]:
         """The scored sentences an answer quotes from, as `respond` sees them (to fit the choice)."""
-        question, _, _, standalone = self._standalone(question, history, language)
-        return self._gather(standalone, detect_language(question))[1]
+        *_, asked, standalone = self._standalone(question, history, language)
+        return self._gather(standalone, asked)[1]
 
     def _standalone(self, question: str, history: Sequence[Turn], language: str | None,
-                    ) -> tuple[str, tuple[Turn, ...], str, str]:
-        """The checked question, the history kept, its language and the question to search."""
+                    ) -> tuple[str, tuple[Turn, ...], str, str, str]:
+        """The checked question, the history kept, the answer's language, the question's own
+        (what is searched and decided reads it) and the question to search."""
         question = self.check_question(question, language)
         history = tuple(history)[-self.settings.max_history_turns :]
-        language = language if language in LANGUAGES else detect_language(question)
-        return question, history, language, standalone_question(question, history)
+        asked = detect_language(question)
+        return (question, history, language if language in LANGUAGES else asked, asked,
+                standalone_question(question, history))
 
     def _gather(self, question: str, language: str,
                 region: str | None = None) -> tuple[SearchResult, list[Sentence], Evidence]:
@@ -170,22 +183,6 @@ class Assistant:
         scored = (self.answerer.with_readings(self.answerer.candidates(found.result.hits),
                                               found.readings) if found.readings else retrieved)
         return found.result, scored, self.policy.assess(found.retrieved, retrieved, language)
-
-    def _gather_follow_up(self, question: str, history: Sequence[Turn], standalone: str,
-                          language: str, region: str | None = None,
-                          ) -> tuple[SearchResult, list[Sentence], Evidence]:
-        """`_gather` for the standalone question, refused as well when a follow-up adds a
-        place or name ("En in Brussel?") that the passage it would be answered from does not
-        mention: the previous turn's answer is no answer to it. (Any of the top passages
-        is not enough: the new word itself pulls in passages that merely name it.)"""
-        result, scored, evidence = self._gather(standalone, language, region)
-        source = scored[0].passage if scored else None
-        text = f"{source.meta.title} {source.text}" if source else ""
-        missing = unsupported_constraints(new_constraints(question, history), text)
-        if missing and not evidence.refused:
-            evidence = Evidence({**evidence.features, "unsupported_constraints": float(len(missing))},
-                                refused=True)
-        return result, scored, evidence
 
     def stream(self, question: str, history: Sequence[Turn] = (), language: str | None = None,
                region: str | None = None) -> Iterator[str | Answer]:
@@ -209,3 +206,8 @@ class Assistant:
                 for piece in answer.text.split("\n\n"):
                     yield piece + "\n\n"
             yield answer
+
+
+def _speaking(text: str, language: str | None) -> str:
+    """The language to say a refused question's problem in: the asked-for one, else its own."""
+    return language if language in LANGUAGES else detect_language(text)

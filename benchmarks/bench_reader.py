@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,6 +38,7 @@ from assistant.fitted.train_reader import FOLDS, build_index, collect, fit  # no
 from assistant.pipeline import Pipeline  # noqa: E402
 from assistant.read.reader import Reader  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
+from assistant.wiring import build_assistant  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
 
@@ -81,13 +83,14 @@ def held_out_product(index: Path, settings: Settings) -> None:
     by_id = {p.question.qid: p for p in pools}
     questions = [q for q in questions if q.qid in by_id]
     groups = np.array([q.doc_id for q in questions])
-    service = Assistant(settings, pipeline)
+    service = build_assistant(settings, pipeline=pipeline)
     with_reader, without = [], []
     for fold, (train, test) in enumerate(GroupKFold(n_splits=FOLDS).split(questions, groups=groups)):
-        pipeline.reader = Reader(fit([by_id[questions[i].qid] for i in train]))
+        pipeline.fitted = replace(pipeline.fitted,
+                                  reader=Reader(fit([by_id[questions[i].qid] for i in train])))
         with_reader += product_outcomes(service, [questions[i] for i in test])
         print(f"  fold {fold + 1}/{FOLDS} answered", flush=True)
-    pipeline.reader = None
+    pipeline.fitted = replace(pipeline.fitted, reader=None)
     without = product_outcomes(service, questions)
     table("housing-qa knowledge base, held-out documents, with the reader", with_reader)
     table("same questions, encoder's order alone (no reader)", without)
@@ -95,7 +98,7 @@ def held_out_product(index: Path, settings: Settings) -> None:
 
 def timing(seed_index: Path | None, settings: Settings, repeat: int) -> None:
     pipeline = Pipeline(settings, index_dir=seed_index)
-    service = Assistant(settings, pipeline)
+    service = build_assistant(settings, pipeline=pipeline)
     questions = [q.q for name in ("dev.jsonl", "dev2.jsonl") for q in read_questions(EVAL / name)]
     reader = pipeline.reader
     for q in questions[:3]:
@@ -104,11 +107,11 @@ def timing(seed_index: Path | None, settings: Settings, repeat: int) -> None:
     for _ in range(repeat):
         for q in questions:
             for name, chosen in (("with reader", reader), ("without", None)):
-                pipeline.reader = chosen
+                pipeline.fitted = replace(pipeline.fitted, reader=chosen)
                 started = time.perf_counter()
                 service.ask(q)
                 times[name].append(time.perf_counter() - started)
-    pipeline.reader = reader
+    pipeline.fitted = replace(pipeline.fitted, reader=reader)
     p50 = {name: statistics.median(values) for name, values in times.items()}
     print(f"\ntime per question on the seed knowledge base ({len(questions)} questions x {repeat}, "
           f"alternating): with the reader p50 {1000 * p50['with reader']:.0f} ms, without "

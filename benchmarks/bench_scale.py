@@ -182,7 +182,7 @@ def synthetic_sentence_vectors(passages, vectors, seed: int):
 def build(location, size: int, data: dict, signature: dict) -> dict:
     """Fill one generation as ingest does (batched adds, saved lexical index, publish); time it."""
     from assistant.search.lexical import SAVED_NAME, LexicalIndex
-    from assistant.search.store import new_generation_name
+    from assistant.search.generations import new_generation_name
 
     seeds, dist = data["seeds"], data["distractors"]
     take = size - len(seeds)
@@ -308,7 +308,7 @@ def child(args) -> None:
     from assistant.config import Settings
     from assistant.evaluation import first_relevant_rank, read_questions
     from assistant.pipeline import Pipeline
-    from assistant.service import Assistant
+    from assistant.wiring import build_assistant
 
     out: dict = {"load_start": load()}
     overrides = {"collection_prefix": PREFIX, "index_dir": Path(args.index_dir),
@@ -327,7 +327,7 @@ def child(args) -> None:
     out["retriever_load_s"] = round(time.perf_counter() - t, 2)
     out["lexical_passages"] = len(retriever.lexical)
     out["load_after_index_load"] = load()
-    service = Assistant(settings, pipeline=pipeline)
+    service = build_assistant(settings, pipeline=pipeline)
     api = HttpApi(service)
 
     questions = read_questions(DEV)
@@ -466,7 +466,7 @@ def main() -> None:
 
     from assistant.ingest.indexer import index_signature
     from assistant.pipeline import Pipeline
-    from assistant.search.store import LocalIndex, ServerIndex
+    from assistant.search.generations import LocalIndex, ServerIndex
 
     sizes = [2000, 10000] if args.quick else [int(s) for s in args.sizes.split(",")]
     RESULTS.mkdir(parents=True, exist_ok=True)

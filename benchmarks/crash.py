@@ -54,7 +54,7 @@ from assistant.ingest.documents import iter_corpus  # noqa: E402
 from assistant.search.language import detect_language  # noqa: E402
 from assistant.search.lexical import SAVED_NAME, LexicalIndex  # noqa: E402
 from assistant.pipeline import Pipeline  # noqa: E402
-from assistant.search.store import index_location, open_current  # noqa: E402
+from assistant.search.generations import index_location, open_current  # noqa: E402
 from assistant.types import Document  # noqa: E402
 
 SEEDS = REPO / "corpus"

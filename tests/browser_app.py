@@ -23,7 +23,6 @@ from loopback import LoopbackServer
 from assistant.config import Settings
 from assistant.pipeline import Pipeline
 from assistant.serve.server import create_app
-from assistant.service import Assistant
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -129,8 +128,7 @@ class AppServer:
         pipeline.ingest(SEED_CORPUS, show_progress=False)
         settings = Settings(rate_limit="1000/minute", search_rate_limit="1000/minute",
                             feedback_dir=root / "feedback")
-        service = service_class(settings, pipeline)
-        service.policy = FixedPolicy()
+        service = service_class(settings, pipeline, policy=FixedPolicy())
         self.server = LoopbackServer(create_app(settings, service))
         self.app = App(self.server.url, root / "feedback", service)
 

@@ -38,7 +38,8 @@ from fakes import HashingEmbedder  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.ingest.documents import iter_corpus  # noqa: E402
 from assistant.pipeline import Pipeline  # noqa: E402
-from assistant.search.store import PassageStore, index_location, open_current  # noqa: E402
+from assistant.search.generations import index_location, open_current  # noqa: E402
+from assistant.search.store import PassageStore  # noqa: E402
 from assistant.types import Document  # noqa: E402
 
 SEED_CORPUS = REPO_DIR / "corpus"

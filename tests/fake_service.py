@@ -12,6 +12,7 @@ from fakes import FixedPolicy, HashingEmbedder
 from assistant.config import Settings
 from assistant.pipeline import Pipeline
 from assistant.service import Assistant
+from assistant.wiring import build_assistant
 
 # Seed-corpus questions the fake answers with citations, and one it refuses (FixedPolicy
 # refuses when no sentence scores, as with a question sharing no word with the corpus).
@@ -25,6 +26,6 @@ def fake_service(root: Path, **overrides) -> Assistant:
                         search_rate_limit="100000/minute", **overrides)
     pipeline = Pipeline(settings, embedder=HashingEmbedder(), index_dir=settings.index_dir)
     pipeline.ingest(SEED_CORPUS, show_progress=False)
-    service = Assistant(settings, pipeline)
-    service.policy = FixedPolicy()  # the fitted decision reads real-encoder cosines
+    service = build_assistant(settings, pipeline=pipeline,
+                              policy=FixedPolicy())  # the fitted decision reads real-encoder cosines
     return service

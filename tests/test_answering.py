@@ -13,6 +13,7 @@ from assistant.errors import InputError, TooLargeError
 from assistant.answer.followup import is_follow_up, standalone_question
 from assistant.pipeline import Pipeline
 from assistant.service import Assistant
+from assistant.wiring import build_assistant
 from assistant.types import DocumentMeta, Passage, Turn
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -21,7 +22,7 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 @pytest.fixture(scope="module")
 def service(seed_index) -> Assistant:
     settings = Settings()
-    return Assistant(settings, Pipeline(settings, index_dir=seed_index))
+    return build_assistant(settings, pipeline=Pipeline(settings, index_dir=seed_index))
 
 
 @pytest.mark.model
@@ -116,7 +117,7 @@ def test_a_follow_up_whose_new_place_the_source_lacks_is_refused(service):
     ("", InputError), ("   ", InputError), ("🏠🏠🏠", InputError), ("x" * 100_000, TooLargeError),
 ])
 def test_bad_input_gets_a_clear_message(question, error):
-    service = Assistant(Settings(), Pipeline(Settings(), embedder=object()))
+    service = build_assistant(Settings(), embedder=object())
     with pytest.raises(error) as raised:
         service.check_question(question)
     assert "Traceback" not in str(raised.value) and len(str(raised.value)) < 200

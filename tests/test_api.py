@@ -22,6 +22,7 @@ from assistant.config import Settings
 from assistant.pipeline import Pipeline
 from assistant.serve.server import create_app
 from assistant.service import Assistant
+from assistant.wiring import build_assistant
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -55,7 +56,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     index_dir = tmp_path_factory.mktemp("api-index")
     pipeline = Pipeline(Settings(), index_dir=index_dir)
     pipeline.ingest(REPO_DIR / "corpus", show_progress=False)
-    return Assistant(Settings(), pipeline)
+    return build_assistant(Settings(), pipeline=pipeline)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,7 @@ def live(service: Assistant, feedback_dir: Path) -> Iterator[LiveServer]:
     settings = service.settings.model_copy(update={
         "allowed_origins": [PORTAL], "rate_limit": "1000/minute",
         "search_rate_limit": "1000/minute", "feedback_dir": feedback_dir})
-    limited = Assistant(settings, service.pipeline)
+    limited = build_assistant(settings, pipeline=service.pipeline)
     with LiveServer(create_app(settings, limited, with_ui=False)) as server:
         server.wait_ready()
         yield server
@@ -120,7 +121,7 @@ def test_health_reports_model_and_index(client: httpx.Client) -> None:
 
 def test_health_is_503_with_the_reason_without_an_index(service: Assistant, tmp_path: Path) -> None:
     empty = Pipeline(service.settings, embedder=service.pipeline.embedder, index_dir=tmp_path / "none")
-    app = create_app(service.settings, Assistant(service.settings, empty), with_ui=False)
+    app = create_app(service.settings, build_assistant(service.settings, pipeline=empty), with_ui=False)
     with LiveServer(app) as server:
         deadline = time.monotonic() + 60
         while True:
@@ -286,7 +287,8 @@ def test_unknown_paths_and_methods_use_the_error_shape(client: httpx.Client) -> 
 
 def test_burst_is_429_with_retry_after(service: Assistant) -> None:
     settings = service.settings.model_copy(update={"rate_limit": "3/minute"})
-    with LiveServer(create_app(settings, Assistant(settings, service.pipeline), with_ui=False)) as server:
+    limited = build_assistant(settings, pipeline=service.pipeline)
+    with LiveServer(create_app(settings, limited, with_ui=False)) as server:
         with httpx.Client(base_url=server.url, timeout=60) as burst:
             # The three ask endpoints share one budget; invalid requests count too.
             assert burst.post("/api/ask", json={"question": ""}).status_code == 422

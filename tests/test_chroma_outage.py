@@ -31,7 +31,7 @@ from loopback import LoopbackServer
 
 from assistant.errors import StoreUnavailableError
 from assistant.pipeline import Pipeline
-from assistant.search.store import index_location, open_current
+from assistant.search.generations import index_location, open_current
 from assistant.serve.server import create_app, server_config
 
 pytestmark = pytest.mark.slow

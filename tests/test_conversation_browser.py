@@ -93,8 +93,7 @@ class Restartable:
         pipeline.ingest(SEED_CORPUS, show_progress=False)
         settings = Settings(rate_limit="1000/minute", search_rate_limit="1000/minute",
                             feedback_dir=root / "feedback")
-        self.service = HeldService(settings, pipeline)
-        self.service.policy = FixedPolicy()
+        self.service = HeldService(settings, pipeline, policy=FixedPolicy())
         self.app = create_app(settings, self.service)
         self.server: LoopbackServer | None = None
         self.port: int | None = None

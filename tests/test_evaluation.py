@@ -16,8 +16,8 @@ from assistant.errors import InputError
 from assistant.evaluation import (CONVERSATIONS, EvalQuestion, bootstrap_interval, format_answers,
                                   format_table, read_questions, respond_to, retrieval_metrics)
 from assistant.pipeline import Pipeline
-from assistant.service import Assistant
 from assistant.types import Answer, Turn
+from assistant.wiring import build_assistant
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 RATE = r"\d\.\d{3} \[\d\.\d{3}-\d\.\d{3}\]"
@@ -134,12 +134,6 @@ def test_answer_table_shows_shares_with_intervals_and_a_dash_when_empty():
 # --------------------------------------------------------------------------- end to end
 
 
-class AcceptingEnglishAndDutch(Assistant):
-    # Answer in Dutch and English, refuse in French: both columns of the answer table are
-    # exercised.
-    policy = FixedPolicy(answer=("nl", "en"))
-
-
 @pytest.fixture
 def eval_run(tmp_path, monkeypatch, capsys):
     """Runs `assistant eval FILE --json` over the seed corpus indexed with the fake embedder."""
@@ -147,9 +141,10 @@ def eval_run(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(tmp_path / "cache"))
     embedder = HashingEmbedder(dim=512)  # few hash collisions: the Proefhof passage ranks first
     Pipeline(Settings(), embedder=embedder).ingest(REPO_DIR / "corpus", show_progress=False)
-    monkeypatch.setattr(cli, "Pipeline", lambda settings, index_dir=None:
-                        Pipeline(settings, embedder=embedder, index_dir=index_dir))
-    monkeypatch.setattr(cli, "Assistant", AcceptingEnglishAndDutch)
+    # Answer in Dutch and English, refuse in French: both columns of the answer table are
+    # exercised.
+    monkeypatch.setattr(cli, "build_assistant", lambda settings, index_dir=None: build_assistant(
+        settings, embedder=embedder, index_dir=index_dir, policy=FixedPolicy(answer=("nl", "en"))))
     capsys.readouterr()  # the report's first line is the eval's, not the ingest's
 
     def run(rows: list[dict]) -> None:

@@ -20,6 +20,7 @@ from assistant.pipeline import Pipeline
 from assistant.answer.refusal import Evidence
 from assistant.search.regions import referral
 from assistant.service import Assistant
+from assistant.wiring import build_assistant
 from assistant.types import Turn
 
 # --------------------------------------------------------------------------- pure functions
@@ -116,8 +117,8 @@ class _AnswerEverything:
 def service(pipeline: Pipeline) -> Assistant:
     """The one place the base refusal policy is forced: the hashing embedder's cosines mean
     nothing to a calibrated policy, and only the follow-up check should refuse here."""
-    assistant = Assistant(pipeline.settings, pipeline)
-    assistant.policy = _AnswerEverything()
+    assistant = build_assistant(pipeline.settings, pipeline=pipeline,
+                                policy=_AnswerEverything())
     return assistant
 
 

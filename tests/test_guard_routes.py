@@ -67,8 +67,8 @@ def guarded_service(pipeline: Pipeline, tmp: Path, **overrides) -> SlowAssistant
     values = {"allowed_origins": [PORTAL], "public_hosts": [PUBLIC_HOST], "rate_limit": "1000/minute",
               "search_rate_limit": "1000/minute", "feedback_rate_limit": "1000/minute",
               "feedback_dir": tmp / "feedback", **overrides}
-    service = SlowAssistant(Settings(**values), pipeline)
-    service.policy = FixedPolicy()  # the hashing embedder's cosines: answer everything
+    # FixedPolicy: the hashing embedder's cosines, answer everything
+    service = SlowAssistant(Settings(**values), pipeline, policy=FixedPolicy())
     service.asked = []
     return service
 

@@ -26,7 +26,7 @@ from assistant.errors import (
     NotReadyError,
     StoreUnavailableError,
 )
-from assistant.search.store import index_location, open_current
+from assistant.search.generations import index_location, open_current
 from assistant.types import Document
 
 REPO_DIR = Path(__file__).resolve().parents[1]

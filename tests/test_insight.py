@@ -20,7 +20,7 @@ from assistant.config import Settings
 from assistant.serve.insight import ASKS, FEEDBACK, WORDS, InsightLog
 from assistant.pipeline import Pipeline
 from assistant.serve.server import create_app
-from assistant.service import Assistant
+from assistant.wiring import build_assistant
 
 MARKER = "Wanneer opent het zwembad Quokkaplons in Zwartewater?"
 
@@ -91,8 +91,8 @@ def test_a_server_running_for_months_purges_with_the_first_answer_of_each_day(tm
 @contextmanager
 def _serving(settings: Settings, pipeline: Pipeline) -> Iterator[httpx.Client]:
     """A client of the API on loopback; French questions are refused."""
-    service = Assistant(settings, pipeline)
-    service.policy = FixedPolicy(answer=("nl",))
+    service = build_assistant(settings, pipeline=pipeline,
+                              policy=FixedPolicy(answer=("nl",)))
     with (LoopbackServer(create_app(settings, service, with_ui=False)) as server,
           httpx.Client(base_url=server.url, timeout=30) as client):
         yield client

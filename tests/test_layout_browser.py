@@ -11,7 +11,6 @@ import pytest
 from browser_app import (ARTIFACTS, LIVE_RECORDER, NETCO_FR, PROEFTUIN_NL, App, HeldService,
                          announced, app_fixture, ask_chat, axe_violations, browser_fixture,
                          describe, open_chat, open_page, said)
-from fakes import FixedPolicy
 
 from assistant.answer.catalogue import CHAT
 
@@ -240,7 +239,8 @@ def test_a_refusal_looks_like_one_and_links_its_referral(browser, app: App) -> N
 
     page = open_page(browser, viewport={"width": 1280, "height": 900}, locale="nl-BE")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app.url)
-    saved = app.service.policy
+    policy = app.service.policy  # shared with the served copy (Assistant.counting)
+    saved = policy.answer
     try:
         open_chat(page, app.url)
         answer = ask_chat(page, NETCO_FR)
@@ -254,7 +254,7 @@ def test_a_refusal_looks_like_one_and_links_its_referral(browser, app: App) -> N
         assert "http" in copied.split(CHAT["sources"]["fr"])[-1], copied
         plain = answer.evaluate("n => parseFloat(getComputedStyle(n).borderLeftWidth)")
 
-        app.service.policy = FixedPolicy(("fr", "en"))  # Dutch questions are refused
+        policy.answer = ("fr", "en")  # Dutch questions are refused
         page.locator("#question input").fill("Waar vind ik hulp bij een huurgeschil?")
         page.locator("#question input").press("Enter")
         refusal = page.locator("#chat [data-testid=bot]").nth(1)
@@ -268,5 +268,5 @@ def test_a_refusal_looks_like_one_and_links_its_referral(browser, app: App) -> N
         shot(page, "layout-refusal.png")
         assert_no_violations(page, "refusal")
     finally:
-        app.service.policy = saved
+        policy.answer = saved
         page.context.close()

@@ -18,6 +18,7 @@ from assistant.config import Settings
 from assistant.evaluation import read_questions, supports
 from assistant.integrations.llama_index import (KnowledgeBaseQueryEngine, KnowledgeBaseRetriever,
                                                 knowledge_base_tool)
+from assistant.wiring import build_assistant
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
 QUESTION = "Welke Nederlandse steden namen deel aan NETCO?"
@@ -60,7 +61,8 @@ def test_the_query_engine_returns_the_cited_answer_with_sources_in_citation_orde
 def test_a_refusal_has_no_sources_and_says_so(tmp_path, seed_corpus):
     kb = KnowledgeBase.open(index_dir=tmp_path, corpus_dir=seed_corpus, embedder=HashingEmbedder())
     kb.ingest()
-    kb._service.policy = FixedPolicy(answer=())  # refuses in every language
+    kb = KnowledgeBase(build_assistant(kb.settings, pipeline=kb._service.pipeline,
+                                       policy=FixedPolicy(answer=())))  # refuses in every language
     response = KnowledgeBaseQueryEngine(kb).query("Hoe laat vertrekt de trein naar Gent?")
     assert response.metadata["refused"] is True and response.source_nodes == []
     assert str(response)

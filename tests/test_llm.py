@@ -24,6 +24,7 @@ from assistant.config import Settings
 from assistant.answer.llm import CheckedReply, LLMAnswerer, best_quote
 from assistant.pipeline import Pipeline
 from assistant.service import Assistant
+from assistant.wiring import build_assistant
 from assistant.types import Answer, DocumentMeta, Hit, Passage
 
 # --------------------------------------------------------------------------- fake endpoint
@@ -227,8 +228,8 @@ QUESTION = "Welke steden namen deel aan NETCO?"
 
 def make_service(index, **llm) -> Assistant:
     pipeline, _ = index
-    service = Assistant(pipeline.settings.model_copy(update=llm), pipeline)
-    service.policy = FixedPolicy()  # the hashing embedder's cosines: answer everything
+    service = build_assistant(pipeline.settings.model_copy(update=llm), pipeline=pipeline,
+                              policy=FixedPolicy())  # the hashing embedder's cosines: answer everything
     return service
 
 
@@ -299,8 +300,8 @@ def test_without_an_endpoint_nothing_is_called(index, fake_llm) -> None:
 
 def test_a_refused_question_never_reaches_the_endpoint(index, fake_llm) -> None:
     pipeline, _ = index
-    service = Assistant(pipeline.settings.model_copy(update={"llm_base_url": fake_llm.url}), pipeline)
-    service.policy = FixedPolicy(answer=())
+    service = build_assistant(pipeline.settings.model_copy(update={"llm_base_url": fake_llm.url}),
+                              pipeline=pipeline, policy=FixedPolicy(answer=()))
     assert service.ask(QUESTION).refused and not fake_llm.requests
 
 
@@ -365,8 +366,8 @@ def test_v1_stream_ends_with_the_final_texts_rest(tmp_path, fake_llm) -> None:
                         collection_prefix="llmv1", llm_base_url=fake_llm.url)
     pipeline = Pipeline(settings, embedder=HashingEmbedder(), index_dir=tmp_path / "index")
     pipeline.ingest(corpus, show_progress=False)
-    service = Assistant(settings, pipeline)
-    service.policy = FixedPolicy()
+    service = build_assistant(settings, pipeline=pipeline,
+                              policy=FixedPolicy())
     fake_llm.script = Script(["Amsterdam en Eindhoven namen deel [1]."])
     with TestClient(create_app(settings, service, with_ui=False)) as client, \
             client.stream("POST", "/v1/chat/completions",

@@ -27,6 +27,7 @@ from assistant.pipeline import Pipeline
 from assistant.answer.planted import is_planted
 from assistant.serve.server import create_app
 from assistant.service import Assistant
+from assistant.wiring import build_assistant
 from assistant.types import DocumentMeta, Passage
 
 CANARY = "CANARY-1234"
@@ -158,8 +159,8 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
 
 
 def make_service(index: Pipeline, **llm) -> Assistant:
-    service = Assistant(index.settings.model_copy(update=llm), index)
-    service.policy = FixedPolicy()  # the hashing embedder's cosines: answer everything
+    service = build_assistant(index.settings.model_copy(update=llm), pipeline=index,
+                              policy=FixedPolicy())  # the hashing embedder's cosines: answer everything
     return service
 
 

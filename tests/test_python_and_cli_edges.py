@@ -19,6 +19,7 @@ from assistant.cli import main
 from assistant.errors import InputError
 from assistant.integrations.llama_index import KnowledgeBaseQueryEngine, KnowledgeBaseRetriever
 from assistant.knowledge_base import ArgumentError
+from assistant.wiring import build_assistant
 
 QUESTION = "Welke Nederlandse steden namen deel aan NETCO?"
 FOLLOW_UP = "En wanneer liep het project?"
@@ -29,8 +30,9 @@ def kb(tmp_path_factory, seed_corpus) -> KnowledgeBase:
     kb = KnowledgeBase.open(index_dir=tmp_path_factory.mktemp("index"), corpus_dir=seed_corpus,
                             embedder=HashingEmbedder())
     kb.ingest()
-    kb._service.policy = FixedPolicy()  # the fitted decision reads real-encoder cosines
-    return kb
+    # the fitted decision reads real-encoder cosines
+    return KnowledgeBase(build_assistant(kb.settings, pipeline=kb._service.pipeline,
+                                         policy=FixedPolicy()))
 
 
 # --------------------------------------------------------------------------- history

@@ -20,7 +20,7 @@ from conftest import REPO_DIR
 from fake_service import fake_service
 from loopback import LoopbackServer
 
-from assistant.serve.api_models import OPENAI_OPTIONS
+from assistant.serve.openai_models import OPENAI_OPTIONS
 from assistant.serve.server import create_app, server_config
 
 pytestmark = pytest.mark.slow

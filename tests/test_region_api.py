@@ -13,9 +13,10 @@ from loopback import LoopbackServer
 from regional import NETCO_QUESTION, LandlordPolicy, regional_pipeline
 
 from assistant.answer.messages import say
-from assistant.search.regions import DEFAULT_REFERRALS, REGIONS, allowed_regions
+from assistant.referrals import DEFAULT_REFERRALS
+from assistant.search.regions import REGIONS, allowed_regions
 from assistant.serve.server import create_app
-from assistant.service import Assistant
+from assistant.wiring import build_assistant
 
 pytestmark = pytest.mark.slow
 
@@ -27,8 +28,8 @@ LANDLORD_FR = "Mon bailleur peut-il augmenter le loyer en cours de bail ?"
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pipeline = regional_pipeline(tmp_path_factory.mktemp("region-api"), rate_limit="1000/minute",
                                  search_rate_limit="1000/minute")
-    service = Assistant(pipeline.settings, pipeline)
-    service.policy = LandlordPolicy()
+    service = build_assistant(pipeline.settings, pipeline=pipeline,
+                              policy=LandlordPolicy())
     with LoopbackServer(create_app(pipeline.settings, service, with_ui=False)) as server:
         server.wait_ready()
         yield server.url

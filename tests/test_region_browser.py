@@ -22,9 +22,9 @@ from regional import EU_META, LandlordPolicy, regional_pipeline
 
 from assistant.answer.catalogue import CHAT
 from assistant.answer.messages import say
-from assistant.search.regions import DEFAULT_REFERRALS
+from assistant.referrals import DEFAULT_REFERRALS
 from assistant.serve.server import create_app
-from assistant.service import Assistant
+from assistant.wiring import build_assistant
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -57,8 +57,8 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         pipeline = regional_pipeline(tmp_path_factory.mktemp("region-browser"),
                                      allowed_origins=[portal.url], rate_limit="1000/minute",
                                      search_rate_limit="1000/minute")
-        service = Assistant(pipeline.settings, pipeline)
-        service.policy = LandlordPolicy()
+        service = build_assistant(pipeline.settings, pipeline=pipeline,
+                                  policy=LandlordPolicy())
         with LoopbackServer(create_app(pipeline.settings, service), port=port):
             yield {"app": app_url, "portal": portal.url}
 

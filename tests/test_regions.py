@@ -15,9 +15,11 @@ from assistant import cli
 from assistant.config import Settings
 from assistant.answer.messages import say
 from assistant.pipeline import Pipeline
-from assistant.search.regions import (DEFAULT_REFERRALS, REGIONS, allowed_regions, referral,
-                               region_code, region_named)
+from assistant.referrals import DEFAULT_REFERRALS
+from assistant.search.regions import (REGIONS, allowed_regions, referral, region_code,
+                                      region_named)
 from assistant.service import Assistant
+from assistant.wiring import build_assistant
 
 LANDLORD_NL = "Mag mijn verhuurder de huur verhogen tijdens het contract?"
 
@@ -29,8 +31,8 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
 
 @pytest.fixture(scope="module")
 def service(pipeline: Pipeline) -> Assistant:
-    assistant = Assistant(pipeline.settings, pipeline)
-    assistant.policy = LandlordPolicy()
+    assistant = build_assistant(pipeline.settings, pipeline=pipeline,
+                                policy=LandlordPolicy())
     return assistant
 
 

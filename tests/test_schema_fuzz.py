@@ -24,6 +24,7 @@ from assistant.config import Settings
 from assistant.pipeline import Pipeline
 from assistant.serve.server import create_app
 from assistant.service import Assistant
+from assistant.wiring import build_assistant
 
 pytestmark = pytest.mark.slow
 
@@ -41,8 +42,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     base = fuzz_settings(root)
     pipeline = Pipeline(base, embedder=HashingEmbedder(), index_dir=base.index_dir)
     pipeline.ingest(SEED_CORPUS, show_progress=False)
-    service = Assistant(base, pipeline)
-    service.policy = FixedPolicy()  # the fitted decision reads real-encoder cosines
+    service = build_assistant(base, pipeline=pipeline,
+                              policy=FixedPolicy())  # the fitted decision reads real-encoder cosines
     return service
 
 
@@ -50,7 +51,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
 def server(service: Assistant) -> Iterator[LiveServer]:
     unlimited = service.settings.model_copy(update={"rate_limit": "100000/minute",
                                                     "search_rate_limit": "100000/minute"})
-    app = create_app(unlimited, Assistant(unlimited, service.pipeline), with_ui=False)
+    app = create_app(unlimited, build_assistant(unlimited, pipeline=service.pipeline), with_ui=False)
     with LiveServer(app) as live:
         live.wait_ready()
         yield live
@@ -93,7 +94,8 @@ def test_api_matches_its_schema(case, server: LiveServer) -> None:
 def test_documented_limits_hold(service: Assistant) -> None:
     """What the schema documents but the fuzzer cannot reach: 429 and 413 as described."""
     limited = service.settings.model_copy(update={"rate_limit": "2/minute"})
-    with LiveServer(create_app(limited, Assistant(limited, service.pipeline), with_ui=False)) as live:
+    app = create_app(limited, build_assistant(limited, pipeline=service.pipeline), with_ui=False)
+    with LiveServer(app) as live:
         with httpx.Client(base_url=live.url, timeout=60) as client:
             spec = client.get("/api/openapi.json").json()
             ask = spec["paths"]["/api/ask"]["post"]

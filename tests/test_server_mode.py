@@ -17,7 +17,7 @@ from fakes import HashingEmbedder
 from assistant.config import Settings
 from assistant.errors import NotReadyError, StoreUnavailableError
 from assistant.pipeline import Pipeline
-from assistant.search.store import index_location, open_current
+from assistant.search.generations import index_location, open_current
 
 pytestmark = pytest.mark.slow
 

@@ -14,6 +14,7 @@ from assistant.ingest.documents import iter_corpus
 from assistant.answer.messages import say
 from assistant.pipeline import Pipeline
 from assistant.service import Assistant
+from assistant.wiring import build_assistant
 from assistant.answer.sources import age_notice, document_year, group_sources, source_numbers
 from assistant.types import Answer, Citation, Document, DocumentMeta, Passage
 
@@ -108,8 +109,8 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
 
 
 def service_for(pipeline: Pipeline, **overrides) -> Assistant:
-    service = Assistant(pipeline.settings.model_copy(update=overrides), pipeline)
-    service.policy = LandlordPolicy()
+    service = build_assistant(pipeline.settings.model_copy(update=overrides), pipeline=pipeline,
+                              policy=LandlordPolicy())
     return service
 
 

@@ -249,6 +249,7 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer
     import ui
     from assistant.pipeline import Pipeline
     from assistant.service import Assistant
+from assistant.wiring import build_assistant
 
     root = tmp_path_factory.mktemp("ui")
     with pytest.MonkeyPatch.context() as patch:
@@ -260,7 +261,7 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer
         (corpus / "hostile.txt.meta.json").write_text(json.dumps(HOSTILE_META), encoding="utf-8")
         pipeline = Pipeline(Settings(), index_dir=root / "index")
         pipeline.ingest(corpus, show_progress=False)
-        service = Assistant(Settings(), pipeline)
+        service = build_assistant(Settings(), pipeline=pipeline)
 
         port = free_port()
         app = FastAPI()

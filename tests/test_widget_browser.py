@@ -23,7 +23,7 @@ from loopback import LoopbackServer, PageSite
 from assistant.config import Settings
 from assistant.pipeline import Pipeline
 from assistant.serve.server import create_app
-from assistant.service import Assistant
+from assistant.wiring import build_assistant
 
 pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
 
@@ -90,7 +90,7 @@ def origins(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     pipeline.ingest(corpus, show_progress=False)
     settings = Settings(allowed_origins=[portal_url], rate_limit="1000/minute",
                         feedback_dir=tmp_path_factory.mktemp("widget-feedback"))
-    service = Assistant(settings, pipeline)
+    service = build_assistant(settings, pipeline=pipeline)
     app = create_app(settings, service, with_ui=False)
     with LoopbackServer(app, timeout_graceful_shutdown=5) as live, \
             PageSite(site_page(live.url, "Woonportaal"), portal_port) as portal, \

@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 from browser_app import (ARTIFACTS, LIVE_RECORDER, NETCO_FR, App, announced, app_fixture,
                          axe_violations, browser_fixture, describe, open_chat, open_page, said)
-from fakes import FixedPolicy
 
 from assistant.answer.catalogue import PRIVACY, WIDGET
 from assistant.config import Settings
@@ -96,7 +95,8 @@ def test_the_widget_refusal_links_its_referral_and_copy_carries_the_sources(
 
     page = open_page(browser, viewport={"width": 1280, "height": 900}, color_scheme=scheme)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app.url)
-    saved = app.service.policy
+    policy = app.service.policy  # shared with the served copy (Assistant.counting)
+    saved = policy.answer
     try:
         page.goto(app.url + "/demo?lang=fr")
         page.locator(".launcher").click()
@@ -113,7 +113,7 @@ def test_the_widget_refusal_links_its_referral_and_copy_carries_the_sources(
         # The privacy page is one link away, in the widget's language.
         expect(page.locator(".privacy a")).to_have_attribute("href", app.url + "/privacy?lang=fr")
 
-        app.service.policy = FixedPolicy(("fr", "en"))  # Dutch questions are refused
+        policy.answer = ("fr", "en")  # Dutch questions are refused
         refusal = ask_widget(page, "Waar vind ik hulp bij een huurgeschil?")
         expect(refusal).to_have_class("msg bot refusal")
         expect(refusal.locator(".who")).to_have_text(WIDGET["refusal"]["nl"])
@@ -124,7 +124,7 @@ def test_the_widget_refusal_links_its_referral_and_copy_carries_the_sources(
         shot(page, f"widget-refusal-{scheme}.png")
         assert_no_violations(page, f"widget refusal ({scheme})")
     finally:
-        app.service.policy = saved
+        policy.answer = saved
         page.context.close()
 
 

@@ -10,7 +10,7 @@ Proefhof"). Any other question starts a new topic and is searched as it is.
 A follow-up may also add a constraint of its own: a place or a name ("En in Brussel?").
 `new_constraints` names those words, and `unsupported_constraints` those the retrieved text
 does not hold (first five letters, as anchor coverage matches cognates): the answer to the
-previous turn is no answer to that, so the service refuses.
+previous turn is no answer to that, so `follow_up_evidence` refuses it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from assistant.answer.extractive import Sentence
+from assistant.answer.refusal import Evidence
 from assistant.languages import profiles
 from assistant.languages.profile import alternation
 from assistant.search.folding import ANCHOR_CHARS, fold
@@ -151,3 +153,18 @@ def unsupported_constraints(constraints: set[str], passages_text: str) -> set[st
         if not (_region_names().get(prefix, frozenset({prefix})) & present):
             missing.add(word)
     return missing
+
+
+def follow_up_evidence(evidence: Evidence, question: str, history: Sequence[Turn],
+                       scored: Sequence[Sentence]) -> Evidence:
+    """The refusal's decision, refused as well when a follow-up adds a place or name ("En in
+    Brussel?") that the passage it would be answered from (the best-scored sentence's) does
+    not mention. Any of the top passages is not enough: the new word itself pulls in
+    passages that merely name it."""
+    source = scored[0].passage if scored else None
+    text = f"{source.meta.title} {source.text}" if source else ""
+    missing = unsupported_constraints(new_constraints(question, history), text)
+    if not missing or evidence.refused:
+        return evidence
+    return Evidence({**evidence.features, "unsupported_constraints": float(len(missing))},
+                    refused=True)

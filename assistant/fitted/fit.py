@@ -30,9 +30,9 @@ from assistant.config import Settings
 from assistant.ingest.documents import iter_corpus
 from assistant.evaluation import EvalQuestion, bootstrap_interval, read_questions, replay_history, supports
 from assistant.languages import LANGUAGES
-from assistant.pipeline import Pipeline
 from assistant.answer.refusal import FEATURES, RefusalPolicy
 from assistant.service import Assistant
+from assistant.wiring import build_assistant
 from assistant.types import Document
 from . import FOLDER, LogisticModel
 
@@ -189,11 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="store the model in refusal.json")
     args = parser.parse_args(argv)
     settings = Settings()
-    service = Assistant(settings, Pipeline(settings, index_dir=args.index))
     # Features only: a neutral model that answers everything, so the fit never reads its own output.
     neutral = LogisticModel(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES),
                             (0.0,) * len(FEATURES), 0.0, 0.0)
-    service.policy = RefusalPolicy(neutral)
+    service = build_assistant(settings, index_dir=args.index, policy=RefusalPolicy(neutral))
     paths = [args.eval_dir / name for name in EVAL_FILES] + [HELDOUT]
     rows = collect(service, paths, settings.corpus_dir)
     encoder = service.pipeline.embedder.name

@@ -25,8 +25,8 @@ from assistant.answer.extractive import ExtractiveAnswerer, ExtractiveSettings, 
 from assistant.config import Settings
 from assistant.ingest.documents import iter_corpus
 from assistant.evaluation import bootstrap_interval, read_questions, replay_history, supports
-from assistant.pipeline import Pipeline
 from assistant.service import Assistant
+from assistant.wiring import build_assistant
 from assistant.types import Document
 from .fit import EVAL_FILES, FOLDS, HELDOUT, REPO, _group, store_fitted
 
@@ -89,10 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="store the cutoff in quotes.json")
     args = parser.parse_args(argv)
     settings = Settings()
-    service = Assistant(settings, Pipeline(settings, index_dir=args.index))
+    service = build_assistant(settings, index_dir=args.index)
     paths = [args.eval_dir / name for name in EVAL_FILES] + [HELDOUT]
     rows = collect(service, paths, settings.corpus_dir)
-    encoder = service.pipeline.scorer
+    encoder = service.pipeline.fitted.scorer
     current = service.answerer.settings.relative_cutoff
     before, before_quotes = outcomes(rows, current)
     grounded, quotes = cross_validate(rows)

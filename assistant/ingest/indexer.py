@@ -32,7 +32,8 @@ from assistant.ingest.documents import (DEFAULT_MAX_DECOMPRESSED_BYTES, ReadLimi
 from assistant.models.encoder import Embedder
 from assistant.errors import IndexLockedError, StoreUnavailableError
 from assistant.search.lexical import SAVED_NAME, LexicalIndex
-from assistant.search.store import IndexLocation, PassageStore, new_generation_name
+from assistant.search.generations import IndexLocation, new_generation_name
+from assistant.search.store import PassageStore
 from assistant.types import Document, Passage, Skipped
 
 # 2: sentence vectors stored with their passage; 3: region stored as a code (regions.REGIONS),

@@ -39,6 +39,7 @@ from assistant.answer.citations import citation_json
 from assistant.errors import AssistantError, InputError, NotReadyError, RateLimitedError
 from assistant.config import Settings
 from assistant.serve.openai_api import openai_router
+from assistant.serve.openai_models import CHAT_EVENT_MODELS
 from assistant.serve.streaming import HeldBack, started
 from assistant.pipeline import Pipeline
 from assistant.service import Assistant
@@ -155,87 +156,100 @@ class ApiState:
 # --------------------------------------------------------------------------- /api
 
 
-def api_router(state: ApiState) -> APIRouter:
-    router = APIRouter(tags=["assistant"], responses=ERRORS)
+def api_state(request: Request) -> ApiState:
+    """The state `install_api` keeps on the app: the handlers below serve any app."""
+    return request.app.state.api
+
+
+State = Annotated[ApiState, Depends(api_state)]
+
+
+def ask_limit(request: Request, state: State) -> None:
+    state.ask_limit.hit(f"ask:{client_key(request)}", preferred_language(request.headers))
+
+
+def search_limit(request: Request, state: State) -> None:
+    state.search_limit.hit(f"search:{client_key(request)}", preferred_language(request.headers))
+
+
+def feedback_limit(request: Request, state: State) -> None:
+    state.feedback_limit.hit(f"feedback:{client_key(request)}", preferred_language(request.headers))
+
+
+api_router = APIRouter(tags=["assistant"], responses=ERRORS)
+
+
+@api_router.post("/ask", response_model=AskResponse, dependencies=[Depends(ask_limit)])
+def ask(body: AskRequest, state: State) -> dict:
+    """Answer a question from the knowledge base, with numbered citations (`[n]` in the text)."""
+    history = state.history([(m.role, m.content) for m in body.history], body.lang)
+    return answer_json(state.service.ask(body.question, history, body.lang, body.region))
+
+
+@api_router.post("/ask/stream", dependencies=[Depends(ask_limit)],
+             responses={200: {"content": {"text/event-stream": {"x-sse-events": ASK_STREAM_EVENTS}},
+                              "description": "Events `delta` ({text}), `answer` ({text}: the final "
+                                             "text, only when it differs from the deltas joined, as "
+                                             "with a checked LLM reply), `citations` (list), "
+                                             "`done` ({lang, refused}); `error` ({status, message})."}})
+async def ask_stream(body: AskRequest, state: State) -> EventSourceResponse:
+    """The answer as server-sent events: text pieces, then the citations, then `done`."""
     service = state.service
+    history = state.history([(m.role, m.content) for m in body.history], body.lang)
+    service.check_question(body.question, body.lang)  # bad input: a plain JSON error, not a stream
+    items = await started(service.stream(body.question, history, body.lang, body.region))
 
-    def ask_limit(request: Request) -> None:
-        state.ask_limit.hit(f"ask:{client_key(request)}", preferred_language(request.headers))
+    async def events() -> AsyncIterator[dict]:
+        held = HeldBack()  # the deltas joined are the final text, no blank line after it
+        try:
+            async for item in iterate_in_threadpool(items):
+                if isinstance(item, Answer):
+                    # The final text can extend what streamed (an LLM answer's notice that
+                    # its sources are old); the client then shows this text instead.
+                    if held.sent.strip() != item.text.strip():
+                        yield {"event": "answer", "data": sse_json({"text": item.text})}
+                    yield {"event": "citations",
+                           "data": sse_json([citation_json(c) for c in item.citations])}
+                    yield {"event": "done",
+                           "data": sse_json({"lang": item.language, "refused": item.refused})}
+                elif piece := held.add(item):
+                    yield {"event": "delta", "data": sse_json({"text": piece})}
+        except AssistantError as error:
+            yield {"event": "error", "data": sse_json(error_body(error.status, str(error))["error"])}
+        except Exception:  # noqa: BLE001
+            logger.exception("streaming an answer failed")
+            yield {"event": "error",
+                   "data": sse_json(error_body(500, say("internal", body.lang))["error"])}
 
-    def search_limit(request: Request) -> None:
-        state.search_limit.hit(f"search:{client_key(request)}", preferred_language(request.headers))
+    return EventSourceResponse(events(), ping=15)
 
-    def feedback_limit(request: Request) -> None:
-        state.feedback_limit.hit(f"feedback:{client_key(request)}", preferred_language(request.headers))
 
-    @router.post("/ask", response_model=AskResponse, dependencies=[Depends(ask_limit)])
-    def ask(body: AskRequest) -> dict:
-        """Answer a question from the knowledge base, with numbered citations (`[n]` in the text)."""
-        history = state.history([(m.role, m.content) for m in body.history], body.lang)
-        return answer_json(service.ask(body.question, history, body.lang, body.region))
+@api_router.get("/search", response_model=SearchResponse, dependencies=[Depends(search_limit)])
+def search(q: Annotated[Question, Query()], state: State,
+           k: Annotated[int | None, Query(ge=1, le=50, description="Passages to return.")] = None,
+           region: Annotated[Region | None, Query(description=REGION_HELP)] = None) -> dict:
+    """The best passages for a question (no answer composed)."""
+    result = state.service.search(q, k, region)
+    return {"question": result.question, "lang": result.language,
+            "hits": [hit_json(h) for h in result.hits]}
 
-    @router.post("/ask/stream", dependencies=[Depends(ask_limit)],
-                 responses={200: {"content": {"text/event-stream": {"x-sse-events": ASK_STREAM_EVENTS}},
-                                  "description": "Events `delta` ({text}), `answer` ({text}: the final "
-                                                 "text, only when it differs from the deltas joined, as "
-                                                 "with a checked LLM reply), `citations` (list), "
-                                                 "`done` ({lang, refused}); `error` ({status, message})."}})
-    async def ask_stream(body: AskRequest) -> EventSourceResponse:
-        """The answer as server-sent events: text pieces, then the citations, then `done`."""
-        history = state.history([(m.role, m.content) for m in body.history], body.lang)
-        service.check_question(body.question, body.lang)  # bad input: a plain JSON error, not a stream
-        items = await started(service.stream(body.question, history, body.lang, body.region))
 
-        async def events() -> AsyncIterator[dict]:
-            held = HeldBack()  # the deltas joined are the final text, no blank line after it
-            try:
-                async for item in iterate_in_threadpool(items):
-                    if isinstance(item, Answer):
-                        # The final text can extend what streamed (an LLM answer's notice that
-                        # its sources are old); the client then shows this text instead.
-                        if held.sent.strip() != item.text.strip():
-                            yield {"event": "answer", "data": sse_json({"text": item.text})}
-                        yield {"event": "citations",
-                               "data": sse_json([citation_json(c) for c in item.citations])}
-                        yield {"event": "done",
-                               "data": sse_json({"lang": item.language, "refused": item.refused})}
-                    elif piece := held.add(item):
-                        yield {"event": "delta", "data": sse_json({"text": piece})}
-            except AssistantError as error:
-                yield {"event": "error", "data": sse_json(error_body(error.status, str(error))["error"])}
-            except Exception:  # noqa: BLE001
-                logger.exception("streaming an answer failed")
-                yield {"event": "error",
-                       "data": sse_json(error_body(500, say("internal", body.lang))["error"])}
+@api_router.get("/health", response_model=HealthResponse)
+def health(state: State) -> Any:
+    """200 when the model and the index are loaded; 503 with the reason otherwise."""
+    reason = state.readiness.status()
+    if reason is not None:
+        return error_response(503, reason, {"Retry-After": str(RETRY_AFTER_S)})
+    retriever = state.service.pipeline.retriever
+    return {"status": "ok", "model": retriever.embedder.name, "passages": retriever.store.count()}
 
-        return EventSourceResponse(events(), ping=15)
 
-    @router.get("/search", response_model=SearchResponse, dependencies=[Depends(search_limit)])
-    def search(q: Annotated[Question, Query()],
-               k: Annotated[int | None, Query(ge=1, le=50, description="Passages to return.")] = None,
-               region: Annotated[Region | None, Query(description=REGION_HELP)] = None) -> dict:
-        """The best passages for a question (no answer composed)."""
-        result = service.search(q, k, region)
-        return {"question": result.question, "lang": result.language,
-                "hits": [hit_json(h) for h in result.hits]}
-
-    @router.get("/health", response_model=HealthResponse)
-    def health() -> Any:
-        """200 when the model and the index are loaded; 503 with the reason otherwise."""
-        reason = state.readiness.status()
-        if reason is not None:
-            return error_response(503, reason, {"Retry-After": str(RETRY_AFTER_S)})
-        retriever = service.pipeline.retriever
-        return {"status": "ok", "model": retriever.embedder.name, "passages": retriever.store.count()}
-
-    @router.post("/feedback", status_code=201, response_model=FeedbackResponse,
-                 dependencies=[Depends(feedback_limit)])
-    def feedback(body: FeedbackRequest) -> dict:
-        """A vote on an answer; stored with the cited passage ids only (no question text)."""
-        state.feedback.append(body.vote, body.passage_ids, body.lang)
-        return {"stored": True}
-
-    return router
+@api_router.post("/feedback", status_code=201, response_model=FeedbackResponse,
+             dependencies=[Depends(feedback_limit)])
+def feedback(body: FeedbackRequest, state: State) -> dict:
+    """A vote on an answer; stored with the cited passage ids only (no question text)."""
+    state.feedback.append(body.vote, body.passage_ids, body.lang)
+    return {"stored": True}
 
 
 # --------------------------------------------------------------------------- wiring
@@ -245,7 +259,7 @@ def install_api(app: FastAPI, service: Assistant, readiness: Readiness | None = 
     """Routes under /api and /v1 and the error shape, on `app` (the server adds the Guard)."""
     settings = service.settings
     state = ApiState.create(service, settings, readiness)
-    api, openai = api_router(state), openai_router(state)
+    api, openai = api_router, openai_router(state)
     app.include_router(api, prefix="/api")
     app.include_router(openai, prefix="/v1")
     # Unknown paths under /api and /v1, asked with any method (QUERY, PROPFIND, ...), answer in
@@ -302,8 +316,9 @@ def install_stream_schemas(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         document = build()  # FastAPI's, cached in app.openapi_schema
         components = document.setdefault("components", {}).setdefault("schemas", {})
-        if not all(model.__name__ in components for model in EVENT_MODELS):
-            _, definitions = models_json_schema([(model, "serialization") for model in EVENT_MODELS],
+        models = EVENT_MODELS + CHAT_EVENT_MODELS
+        if not all(model.__name__ in components for model in models):
+            _, definitions = models_json_schema([(model, "serialization") for model in models],
                                                 ref_template="#/components/schemas/{model}")
             for name, schema in definitions.get("$defs", {}).items():
                 components.setdefault(name, schema)

@@ -26,10 +26,9 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from assistant.serve.api_guard import client_key, error_body
 from assistant.serve.api_messages import preferred_language, say
 from assistant.serve.streaming import HeldBack, started
-from assistant.serve.api_models import (CHAT_STREAM_EVENTS, ERRORS, MODEL_NAME, OPENAI_OPTIONS,
-                                        REPLY_KEYS, ChatCompletion, ChatRequest, ErrorResponse,
-                                        ModelList,
-                                        sse_json)
+from assistant.serve.api_models import ERRORS, ErrorResponse, sse_json
+from assistant.serve.openai_models import (CHAT_STREAM_EVENTS, MODEL_NAME, OPENAI_OPTIONS,
+                                           REPLY_KEYS, ChatCompletion, ChatRequest, ModelList)
 from assistant.answer.citations import citation_json
 from assistant.errors import AssistantError, InputError
 from assistant.types import Answer, Citation

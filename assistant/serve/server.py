@@ -33,6 +33,7 @@ from assistant.serve.official_pages import install_official_pages
 from assistant.languages import LANGUAGES
 from assistant.serve.origins import ForwardedHeaders
 from assistant.service import Assistant
+from assistant.wiring import build_assistant
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +47,7 @@ def create_app(settings: Settings, service: Assistant | None = None, *,
     start-up (`/api/health` says 503 until they are ready); the chat is mounted at `/` when
     `ui.py` (the Gradio chat) exists and `with_ui` is true. Limits and origins come from the
     service's settings."""
-    service = service or Assistant(settings)
-    settings = service.settings
-    readiness = Readiness(service.pipeline)
+    settings = service.settings if service else settings
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -65,6 +64,9 @@ def create_app(settings: Settings, service: Assistant | None = None, *,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
+    insight = install_official_pages(app, settings)  # /privacy, /insight; answers counted
+    service = service.counting(insight) if service else build_assistant(settings, insight=insight)
+    readiness = Readiness(service.pipeline)
 
     @app.get("/api/docs", include_in_schema=False)  # before the API's catch-all for /api/*
     def docs() -> FileResponse:
@@ -91,8 +93,6 @@ def create_app(settings: Settings, service: Assistant | None = None, *,
         lang = lang if lang in LANGUAGES else "nl"
         page = (STATIC_DIR / "demo.html").read_text(encoding="utf-8")
         return HTMLResponse(page.replace("{{lang}}", lang))
-
-    service.insight = install_official_pages(app, settings)  # /privacy, /insight; answers counted
 
     own_routes = list(app.routes)
     blocks = _mount_ui(app, service) if with_ui else None
