@@ -23,6 +23,7 @@ from loopback import LoopbackServer
 from assistant.config import Settings
 from assistant.pipeline import Pipeline
 from assistant.serve.server import create_app
+from assistant.service import Assistant
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -25,7 +25,6 @@ from assistant.config import Settings
 from assistant.pipeline import Pipeline
 from assistant.serve import chat_view as view
 from assistant.serve.server import create_app
-from assistant.service import Assistant
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -248,8 +248,7 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer
 
     import ui
     from assistant.pipeline import Pipeline
-    from assistant.service import Assistant
-from assistant.wiring import build_assistant
+    from assistant.wiring import build_assistant
 
     root = tmp_path_factory.mktemp("ui")
     with pytest.MonkeyPatch.context() as patch:
