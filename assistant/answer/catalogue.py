@@ -42,7 +42,9 @@ class _Endonyms(Mapping[str, str]):
     """Each language named in itself, for the language switches (shown in every language)."""
 
     def __getitem__(self, code: str) -> str:
-        return strings(code).endonym if code in LANGUAGES else {}[code]
+        if code not in LANGUAGES:
+            raise KeyError(code)
+        return strings(code).endonym
 
     def __iter__(self) -> Iterator[str]:
         return iter(LANGUAGES)
