@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from assistant.answer.extractive import Sentence
 from assistant.answer.refusal import Evidence
-from assistant.languages import profiles
+from assistant.languages import from_profiles, profiles
 from assistant.languages.profile import alternation
 from assistant.search.folding import ANCHOR_CHARS, fold
 from assistant.search.lexical import stopwords
@@ -35,19 +35,19 @@ _WORD = re.compile(r"\w+")
 
 
 # The words of every language: the question's own may be misdetected.
-@lru_cache(maxsize=1)
+@from_profiles
 def _opener() -> re.Pattern[str]:
     forms = [w for p in profiles() for w in p.follow_up_openers]
     return re.compile(rf"^\s*(?:{alternation(forms)})\b", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
+@from_profiles
 def _back_reference() -> re.Pattern[str]:
     forms = [w for p in profiles() for w in p.back_references]
     return re.compile(rf"\b(?:{alternation(forms)})\b", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
+@from_profiles
 def _not_topic() -> frozenset[str]:
     """Stopwords and the words that ask or point rather than name a topic (the stopword lists
     miss most of those)."""

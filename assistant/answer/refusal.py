@@ -23,10 +23,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from assistant.answer.extractive import Sentence
 from assistant.fitted import LogisticModel, fitted_model
+from assistant.languages import from_profiles, profiles
 from assistant.search.folding import anchors, fold
 from assistant.search.lexical import stopwords
 from assistant.search.regions import REGION_WORDS
@@ -43,11 +43,12 @@ class Evidence:
     refused: bool
 
 
-@lru_cache(maxsize=1)
+@from_profiles
 def _notanchors() -> frozenset[str]:
-    """Stopwords, and region names: "in Brussel" says where, not what is asked."""
+    """Stopwords of every language, and region names: "in Brussel" says where, not what is
+    asked."""
     regions = {fold(word) for words in REGION_WORDS.values() for word in words}
-    return stopwords("nl") | stopwords("fr") | stopwords("en") | frozenset(regions)
+    return frozenset().union(*(stopwords(p.code) for p in profiles())) | frozenset(regions)
 
 
 def anchor_coverage(question: str, passages_text: str) -> float:

@@ -35,8 +35,9 @@ class ChunkingParams:
         return {"max_chars": self.max_chars, "overlap_sentences": self.overlap_sentences}
 
 
-@lru_cache(maxsize=4)
-def _punkt(language: str):
+# Cached by the model's name, not the code: a language registered later finds its own.
+@lru_cache(maxsize=None)
+def _punkt(name: str):
     import llama_index.core
     import nltk
     from nltk.tokenize.punkt import PunktTokenizer
@@ -44,12 +45,12 @@ def _punkt(language: str):
     bundled = Path(llama_index.core.__file__).parent / "_static" / "nltk_cache"
     if str(bundled) not in nltk.data.path:
         nltk.data.path.insert(0, str(bundled))
-    return PunktTokenizer(PROFILES[language].punkt if language in PROFILES else "english")
+    return PunktTokenizer(name)
 
 
 def sentence_spans(text: str, language: str = "en") -> list[tuple[int, int]]:
     """Spans of sentences (and of punctuation-less lines such as headings), stripped."""
-    tokenizer = _punkt(language)
+    tokenizer = _punkt(PROFILES[language].punkt if language in PROFILES else "english")
     spans: list[tuple[int, int]] = []
     for line in _LINE.finditer(text):
         offset = line.start()

@@ -1,5 +1,5 @@
-"""What the assistant knows of one language: one `Profile` per language module (nl.py, fr.py,
-en.py), read through the registry in `assistant.languages`.
+"""What the assistant knows of one language (`Profile`) and what it says in it (`Strings`): one
+of each per language package (nl/, fr/, en/), read through the registry in `assistant.languages`.
 
 Words are written as the language writes them (accents, capitals); a stage folds them as it
 compares. Tables keyed
@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 Forms = tuple[str, ...]  # the ways one thing is written, the first the one we write
 
@@ -83,3 +84,20 @@ class Profile:
     month_day_dates: bool = False        # "September 23, 2014"
     day: Callable[[int], str] = str      # "1er"
     before: Callable[[str, str], str] = _before  # a preposition before a date: "d'avril"
+
+
+@dataclass(frozen=True)
+class Strings:
+    """Every sentence the product shows a citizen, in one language; answer/catalogue.py looks
+    them up. Each section holds the same keys in every language (commented in en/strings.py);
+    `register` refuses strings that lack one."""
+
+    endonym: str                       # the language named in itself, for the language switches
+    language_names: Mapping[str, str]  # code -> that language's name in this one
+    answer: Mapping[str, str]          # answers, refusals, input errors (answer/messages.py)
+    api: Mapping[str, str]             # HTTP errors, the rate limit (serve/api_messages.py)
+    chat: Mapping[str, str]            # the Gradio chat's labels (serve/chat_view.py, chat.js)
+    widget: Mapping[str, str]          # the embeddable widget (widget.js)
+    privacy: Mapping[str, str]         # /privacy (serve/privacy_page.py)
+
+    SECTIONS: ClassVar[tuple[str, ...]] = ("answer", "api", "chat", "widget", "privacy")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from assistant.languages import LANGUAGES
+from assistant.languages import LANGUAGES, from_profiles
 
 # Detection walks every byte; the opening of a document is enough to decide.
 _SAMPLE_CHARS = 5000
 
 
-@lru_cache(maxsize=1)
+@from_profiles
 def _identifier() -> LanguageIdentifier:
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
     identifier.set_languages(list(LANGUAGES))
@@ -20,6 +18,6 @@ def _identifier() -> LanguageIdentifier:
 
 
 def detect_language(text: str) -> str:
-    """The likeliest supported language ("nl", "fr", "en"), even for a short or mixed text."""
+    """The likeliest registered language ("nl", "fr", "en", ...), even for a short or mixed text."""
     language, _ = _identifier().classify(text[:_SAMPLE_CHARS])
     return language

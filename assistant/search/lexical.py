@@ -32,24 +32,28 @@ _REGIONS = "passage_regions.json"
 SAVED_NAME = "bm25-v2"  # v2: each passage's region, for region filters
 
 
-@lru_cache(maxsize=4)
-def _stemmer(language: str):
-    # A language without a profile is stemmed as English.
-    return Stemmer.Stemmer(PROFILES[language].stemmer if language in PROFILES else "english")
+# Cached by the profile's names, not the code: a language registered later finds its own.
+@lru_cache(maxsize=None)
+def _stemmer(name: str):
+    return Stemmer.Stemmer(name)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=None)
+def _stopword_list(name: str) -> frozenset[str]:
+    return frozenset(fold(word) for word in getattr(bm25_stopwords, name))
+
+
 def stopwords(language: str) -> frozenset[str]:
     """The profile's bm25s list, folded; none for a language without a profile."""
-    if language not in PROFILES:
-        return frozenset()
-    return frozenset(fold(word) for word in getattr(bm25_stopwords, PROFILES[language].stopwords))
+    return _stopword_list(PROFILES[language].stopwords) if language in PROFILES else frozenset()
 
 
 def tokenize(text: str, language: str) -> list[str]:
     stop = stopwords(language)
     words = [w for w in _WORD.findall(fold(text)) if w not in stop and (len(w) > 1 or w.isdigit())]
-    return _stemmer(language).stemWords(words)
+    # A language without a profile is stemmed as English.
+    stemmer = PROFILES[language].stemmer if language in PROFILES else "english"
+    return _stemmer(stemmer).stemWords(words)
 
 
 class LexicalIndex:

@@ -7,9 +7,8 @@ words of all the profiles are read together.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-from assistant.languages import profiles
+from assistant.languages import from_profiles, profiles
 from assistant.languages.profile import alternation
 from assistant.search.folding import fold
 
@@ -28,20 +27,20 @@ def _words(kind: str) -> list[str]:
     return [w for p in profiles() for w in p.question_words.get(kind, ())]
 
 
-@lru_cache(maxsize=1)
+@from_profiles
 def _question_word() -> re.Pattern[str]:
     groups = "|".join(f"(?P<{kind}>{alternation(_words(kind))})" for kind in KINDS)
     return re.compile(rf"\b(?:{groups})\b", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
+@from_profiles
 def _asks_number() -> re.Pattern[str]:
     forms = [w for kind in NUMBER_KINDS for w in _words(kind)]
     forms += [w for p in profiles() for w in p.date_questions]
     return re.compile(rf"\b(?:{alternation(forms)})\b", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
+@from_profiles
 def _nouns() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     return (frozenset().union(*(p.clock_nouns for p in profiles())),
             frozenset().union(*(p.time_nouns for p in profiles())),

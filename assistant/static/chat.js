@@ -17,7 +17,7 @@
 
   // {nl: {...}, fr: {...}, en: {...}}: the chat's texts, written here by the server.
   var TEXT = /*@catalogue*/{};
-  var LANGS = ["nl", "fr", "en"];
+  var LANGS = Object.keys(TEXT); // the registered languages (assistant/languages)
   var userCount = 0;
   var scheduled = false;
   var clearing = false;

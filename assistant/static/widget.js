@@ -24,7 +24,7 @@
   var MAX_HISTORY = 8;
   var MAX_CONTENT = 4000;
 
-  // {nl: {...}, fr: {...}, en: {...}}: written here by the server from assistant/catalogue.py.
+  // {nl: {...}, fr: {...}, en: {...}, ...}: written here by the server from answer/catalogue.py.
   var TEXT = /*@catalogue*/{};
 
   function pickLanguage() {

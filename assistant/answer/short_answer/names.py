@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from assistant.answer.short_answer.text import (
     Token, acronym, capitalized, clause_words, connectors, has_phrase, month_names, particles,
     places, tokens, words)
-from assistant.languages import profile, profiles
+from assistant.languages import from_profiles, profile, profiles
 from assistant.search.folding import fold
 
 # More names than this is a list to read in the quote, not a short answer.
@@ -26,7 +25,7 @@ class _Name:
     first: int  # token index
 
 
-@lru_cache(maxsize=1)
+@from_profiles
 def _countries() -> tuple[tuple[tuple[str, ...], dict[str, str]], ...]:
     """Each country's names in every language, and the stem of the adjective each language's
     questions use: "Welke Noorse stad", "Quelle ville grecque", "Which Dutch cities"."""

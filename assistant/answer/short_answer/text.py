@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.languages import profiles
+from assistant.languages import from_profiles, profiles
 from assistant.languages.profile import alternation
 from assistant.search.folding import fold
 
@@ -17,30 +17,30 @@ DASHES = ("-", "–", "—")
 CLAUSE_MARKS = frozenset(".?!:;•") | frozenset(DASHES)
 
 
-@lru_cache(maxsize=1)
+@from_profiles
 def clause_words() -> frozenset[str]:
     """Capitalized only because they open a sentence ("In Barcelona", "De Stroomversnelling"),
     in every language: a Dutch sentence quotes English names ("The ...") too."""
     return frozenset().union(*(p.clause_words for p in profiles()))
 
 
-@lru_cache(maxsize=1)
+@from_profiles
 def particles() -> frozenset[str]:
     """Lowercase words inside a name, any language: "Coördinatiecel van het Noodplan"."""
     return frozenset().union(*(p.particles for p in profiles()))
 
 
-@lru_cache(maxsize=1)
+@from_profiles
 def connectors() -> frozenset[str]:
     return frozenset().union(*(p.connectors for p in profiles()))
 
 
-@lru_cache(maxsize=1)
+@from_profiles
 def month_names() -> frozenset[str]:
     return frozenset(fold(m) for p in profiles() for m in p.months)
 
 
-@lru_cache(maxsize=1)
+@from_profiles
 def places() -> tuple[tuple[str, ...], ...]:
     """Each country, region or city in every language: a city the question names ("Berlin")
     is not an answer found in the sentence ("Berlijn")."""
