@@ -14,6 +14,7 @@ import gradio as gr
 from assistant.serve import chat_kept
 from assistant.serve import chat_view as view
 from assistant.serve.chat_feedback import give_feedback
+from assistant.serve.feedback_log import FeedbackLog
 from assistant.serve.chat_style import CSS, HEAD, THEME
 from assistant.serve.api_messages import preferred_language
 from assistant.answer.catalogue import ENDONYMS
@@ -29,7 +30,6 @@ MOUNT_OPTIONS = {"theme": THEME, "css": CSS, "head": HEAD, "footer_links": [], "
                  "run_history": False, "max_file_size": 1, "show_error": False}
 # Events waiting for their turn; a join beyond them is refused (busy), not queued for ever.
 QUEUE_SIZE = 64
-DEFAULT_CONCURRENCY = Settings.model_fields["chat_concurrency"].default
 QUOTE_COLORS = {view.labels(code)["quote"]: "#fde68a" for code in view.LANGUAGES}
 
 
@@ -59,8 +59,10 @@ def _privacy_link(words: dict[str, str], language: str) -> str:
     return f"[{words['privacy']}](/privacy?lang={language})"
 
 
-def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr.Blocks:
-    """The chat; `concurrency` answers are computed at once (settings.chat_concurrency)."""
+def build_demo(service: Assistant, feedback: FeedbackLog) -> gr.Blocks:
+    """The chat, by the app's settings (`service.settings`); its votes go to `feedback`, the
+    app's one FeedbackLog."""
+    settings = service.settings
     words = view.labels(view.DEFAULT_LANGUAGE)
     with gr.Blocks(title=words["title"], analytics_enabled=False) as demo:
         language = gr.State(view.DEFAULT_LANGUAGE)
@@ -252,13 +254,14 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
         def vote(liked: bool):
             def handler(session_records, current_language) -> str:
                 index = view.last_answer_index(session_records)
-                return give_feedback(session_records, index, liked, current_language)
+                return give_feedback(feedback, session_records, index, liked, current_language,
+                                     with_question=settings.feedback_store_questions)
             return handler
 
-        # The send button, Enter and the examples share `concurrency` answers at once. The
+        # The send button, Enter and the examples share settings.chat_concurrency answers at once. The
         # concurrency_id also names the budget the guard charges (chat_routes.BUDGETS).
         event = {"outputs": outputs, "api_visibility": "private", "show_progress": "hidden",
-                 "concurrency_id": "answer", "concurrency_limit": concurrency}
+                 "concurrency_id": "answer", "concurrency_limit": settings.chat_concurrency}
         asked = [chatbot, records, language, chosen, region, sent]
         question.submit(answer, [question, *asked], **event)
         send.click(answer, [question, *asked], **event)
@@ -289,8 +292,9 @@ def main() -> None:
 
         run()
     else:
-        build_demo(Assistant(Settings())).launch(server_name="127.0.0.1", share=False,
-                                                 **MOUNT_OPTIONS)
+        settings = Settings()
+        build_demo(Assistant(settings), FeedbackLog(settings.feedback_dir)).launch(
+            server_name="127.0.0.1", share=False, **MOUNT_OPTIONS)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from conftest import REPO_DIR, SEED_CORPUS, free_port
 
 from assistant.serve import chat_view as view
 from assistant.serve.chat_feedback import give_feedback
+from assistant.serve.feedback_log import FeedbackLog
 from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.answer.catalogue import API, words
@@ -67,6 +68,7 @@ class FakeService:
         self.delay = delay  # seconds before each piece, as an LLM's deltas take
         self.calls: list[tuple[str, tuple[Turn, ...], str | None]] = []
         self.regions: list[str | None] = []
+        self.settings = Settings()  # what ui.build_demo reads (chat_concurrency, feedback_*)
 
     def stream(self, question, history=(), language=None, region=None):
         self.calls.append((question, tuple(history), language))
@@ -198,14 +200,12 @@ def test_respond_passes_the_shown_language_for_wordless_questions() -> None:
     assert [call[2] for call in service.calls] == ["nl", None]
 
 
-def test_feedback_is_stored_without_the_question_by_default(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ASSISTANT_FEEDBACK_DIR", str(tmp_path / "fb"))
-    monkeypatch.delenv("ASSISTANT_FEEDBACK_STORE_QUESTIONS", raising=False)
+def test_feedback_is_stored_without_the_question_by_default(tmp_path: Path) -> None:
+    log = FeedbackLog(tmp_path / "fb")
     final = list(view.respond(FakeService(), "Quelles villes secrètes ?", [], {}, None))[-1]
-    assert give_feedback(final.records, 1, True, "fr") == "Merci pour votre avis."
-    assert give_feedback(final.records, 1, False, "fr") == "Merci pour votre avis."
-    assert give_feedback(final.records, 1, "", "fr") == "Votre avis a été retiré."
+    assert give_feedback(log, final.records, 1, True, "fr") == "Merci pour votre avis."
+    assert give_feedback(log, final.records, 1, False, "fr") == "Merci pour votre avis."
+    assert give_feedback(log, final.records, 1, "", "fr") == "Votre avis a été retiré."
     lines = (tmp_path / "fb" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
     entries = [json.loads(line) for line in lines]
     assert [e["vote"] for e in entries] == ["up", "down", "withdrawn"]
@@ -213,20 +213,41 @@ def test_feedback_is_stored_without_the_question_by_default(
     assert entries[0]["passage_ids"] == ["p1"] and entries[0]["language"] == "fr"
     assert "secrètes" not in "\n".join(lines)
 
-    monkeypatch.setenv("ASSISTANT_FEEDBACK_STORE_QUESTIONS", "1")
-    give_feedback(final.records, 1, True, "fr")
+    give_feedback(log, final.records, 1, True, "fr", with_question=True)
     lines = (tmp_path / "fb" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
     last = json.loads(lines[-1])
     assert last["question"] == "Quelles villes secrètes ?"
 
 
-def test_build_demo_makes_mountable_blocks() -> None:
+def test_build_demo_makes_mountable_blocks(tmp_path: Path) -> None:
     import gradio as gr
     import ui
 
-    demo = ui.build_demo(FakeService())
+    demo = ui.build_demo(FakeService(), FeedbackLog(tmp_path))
     assert isinstance(demo, gr.Blocks) and not demo.is_running
     assert ui.MOUNT_OPTIONS["theme"] is ui.THEME
+
+
+def test_a_chat_vote_follows_the_apps_settings_not_the_environment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The vote goes to the app's FeedbackLog and keeps the question as the app's settings
+    say, whatever ASSISTANT_FEEDBACK_* holds (chat_view read them from the environment)."""
+    import ui
+
+    monkeypatch.setenv("ASSISTANT_FEEDBACK_DIR", str(tmp_path / "environment"))
+    monkeypatch.setenv("ASSISTANT_FEEDBACK_STORE_QUESTIONS", "0")
+    service = FakeService()
+    service.settings = Settings(feedback_dir=tmp_path / "app", feedback_store_questions=True,
+                                chat_concurrency=3)
+    demo = ui.build_demo(service, FeedbackLog(service.settings.feedback_dir))
+    like = next(fn for fn in demo.fns.values() if fn.concurrency_id == "feedback")
+    answer = next(fn for fn in demo.fns.values() if fn.concurrency_id == "answer")
+    assert answer.concurrency_limit == 3
+    final = list(view.respond(service, "Quelles villes ?", [], {}, None))[-1]
+    assert like.fn(final.records, "fr") == "Merci pour votre avis."
+    [line] = (tmp_path / "app" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(line)["question"] == "Quelles villes ?"
+    assert not (tmp_path / "environment").exists()
 
 
 # --------------------------------------------------------------------------- the real chat
@@ -251,25 +272,23 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer
     from assistant.service import Assistant
 
     root = tmp_path_factory.mktemp("ui")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ASSISTANT_FEEDBACK_DIR", str(root / "feedback"))
-        patch.delenv("ASSISTANT_FEEDBACK_STORE_QUESTIONS", raising=False)
-        corpus = root / "corpus"
-        shutil.copytree(SEED_CORPUS, corpus)
-        (corpus / "hostile.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
-        (corpus / "hostile.txt.meta.json").write_text(json.dumps(HOSTILE_META), encoding="utf-8")
-        pipeline = Pipeline(Settings(), index_dir=root / "index")
-        pipeline.ingest(corpus, show_progress=False)
-        service = Assistant(Settings(), pipeline)
+    corpus = root / "corpus"
+    shutil.copytree(SEED_CORPUS, corpus)
+    (corpus / "hostile.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
+    (corpus / "hostile.txt.meta.json").write_text(json.dumps(HOSTILE_META), encoding="utf-8")
+    pipeline = Pipeline(Settings(), index_dir=root / "index")
+    pipeline.ingest(corpus, show_progress=False)
+    settings = Settings(feedback_dir=root / "feedback", feedback_store_questions=False)
+    service = Assistant(settings, pipeline)
 
-        port = free_port()
-        app = FastAPI()
-        # The page's script (ui.HEAD), as the product's server serves it.
-        app.get("/chat.js")(lambda: Response(chat_script(), media_type="text/javascript"))
-        app = gr.mount_gradio_app(app, ui.build_demo(service), "/",
-                                  server_name="127.0.0.1", server_port=port, **ui.MOUNT_OPTIONS)
-        with LoopbackServer(app, port=port, lifespan="on") as served:
-            yield ChatServer(f"{served.url}/", root / "feedback")
+    port = free_port()
+    app = FastAPI()
+    # The page's script (ui.HEAD), as the product's server serves it.
+    app.get("/chat.js")(lambda: Response(chat_script(), media_type="text/javascript"))
+    app = gr.mount_gradio_app(app, ui.build_demo(service, FeedbackLog(settings.feedback_dir)),
+                              "/", server_name="127.0.0.1", server_port=port, **ui.MOUNT_OPTIONS)
+    with LoopbackServer(app, port=port, lifespan="on") as served:
+        yield ChatServer(f"{served.url}/", root / "feedback")
 
 
 @pytest.fixture(scope="module")
