@@ -14,6 +14,7 @@ import gradio as gr
 from assistant.serve import chat_kept
 from assistant.serve import chat_view as view
 from assistant.serve.chat_feedback import give_feedback
+from assistant.serve.chat_routes import OVER_BUDGET
 from assistant.serve.feedback_log import FeedbackLog
 from assistant.serve.chat_style import CSS, HEAD, THEME
 from assistant.serve.api_messages import preferred_language
@@ -211,7 +212,7 @@ def build_demo(service: Assistant, feedback: FeedbackLog) -> gr.Blocks:
             first = True
             for reply in view.respond(service, text, history, session_records, current_language,
                                       chosen_language, view.region_filter(area),
-                                      view.over_budget_seconds(request.headers)):
+                                      getattr(request.state, OVER_BUDGET, None)):
                 # The first reply hides the previous answer's buttons and clears the question.
                 updates = render(reply, first, props_sent, chosen_language=chosen_language,
                                  area=area)

@@ -624,7 +624,8 @@ def test_chat_answers_share_the_ask_budget_with_the_api(limited: GuardedServer) 
         chat_events(client, "guardtest01", count=2)
         assert sorted(limited.service.asked) == ["En Oslo?", "Wat is NETCO?"]
     with limited.client(transport=httpx.HTTPTransport(local_address="127.0.0.2")) as neighbour:
-        # A client's own over-budget mark is dropped: within its budget it is answered.
+        # Only the guard marks a question over budget (a header cannot): within its budget
+        # it is answered.
         assert neighbour.post("/gradio_api/queue/join", json=ask_body(fns, "Buur?", "neighbour01"),
                               headers={"x-assistant-over-budget": "9"}).status_code == 200
         told = json.dumps(chat_events(neighbour, "neighbour01", count=1), ensure_ascii=False)

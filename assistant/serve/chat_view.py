@@ -24,7 +24,6 @@ from assistant.answer.sources import group_sources, source_numbers
 from assistant.errors import AssistantError, RateLimitedError
 from assistant.search.language import detect_language
 from assistant.search.regions import REGIONS
-from assistant.serve.chat_routes import OVER_BUDGET
 from assistant.types import Answer, Citation, Turn
 
 log = logging.getLogger(__name__)
@@ -374,7 +373,7 @@ def respond(service: Service, question: str | None, history: Sequence[Any] | Non
 
     `chosen`: the language picked with the switch; it beats the question's own. `region`:
     the region picked (regions.REGIONS), or None for all. `over_budget`: the seconds the
-    guard gave a question over the ask budget (`over_budget_seconds`); it is answered with
+    guard gave a question over the ask budget (chat_routes.OVER_BUDGET); it is answered with
     the API's 429 sentence in the chat's language, without asking `service`, and like any
     refused input it is no answer (`exchange_record`), so never follow-up context."""
     question = question or ""
@@ -423,9 +422,3 @@ def respond(service: Service, question: str | None, history: Sequence[Any] | Non
     yield Reply(history, language, records, source_views(answer, language), final=True,
                 answer=answer)
 
-
-def over_budget_seconds(headers: Mapping[str, str]) -> int | None:
-    """The seconds the guard marked a question over the asker's ask budget with
-    (chat_routes.OVER_BUDGET); None for any other question."""
-    seconds = headers.get(OVER_BUDGET, "")
-    return int(seconds) if seconds.isdigit() else None
