@@ -1,8 +1,10 @@
-"""The Gradio chat: layout and event wiring only; what it shows comes from assistant.serve.chat_view.
+"""The Gradio chat, and the only module that knows Gradio: the Blocks, their events,
+`gr.Request` and the session's `gr.State`. A question's turn is `chat_turn.respond`, what it
+shows `chat_view`, what the browser keeps `chat_kept`: plain functions, tested without Gradio.
 
-`build_demo(service)` returns Blocks for `gr.mount_gradio_app(app, demo, "/", **MOUNT_OPTIONS)`
-(Gradio 6 takes the theme and CSS at mount or launch time, not in the Blocks constructor).
-`python ui.py` serves the product.
+`build_demo(service, feedback)` returns Blocks for `gr.mount_gradio_app(app, demo, "/",
+**MOUNT_OPTIONS)` (Gradio 6 takes the theme and CSS at mount or launch time, not in the
+Blocks constructor). `python ui.py` serves the product.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import gradio as gr
 
 from assistant.serve import chat_kept
 from assistant.serve import chat_view as view
+from assistant.serve.chat_turn import Reply, respond
 from assistant.serve.chat_feedback import give_feedback
 from assistant.serve.chat_routes import OVER_BUDGET
 from assistant.serve.feedback_log import FeedbackLog
@@ -69,6 +72,7 @@ def build_demo(service: Assistant, feedback: FeedbackLog) -> gr.Blocks:
         language = gr.State(view.DEFAULT_LANGUAGE)
         chosen = gr.State(None)  # the language picked with the switch, if any
         records = gr.State({})
+        turns = gr.State([])  # the session's Turns, what a follow-up reads (chat_turn.respond)
         shown = gr.State(None)  # the latest Answer: its sources again in another language
         with gr.Row(elem_id="top", equal_height=False):
             header = gr.Markdown(_header(words), elem_id="header")
@@ -145,10 +149,10 @@ def build_demo(service: Assistant, feedback: FeedbackLog) -> gr.Blocks:
         outputs = {question, chatbot, send, header, switch, region, examples_heading, privacy,
                    sources_heading,
                    sources_empty, useful, like, dislike, copy, clear, status, announcer,
-                   records, language, shown, sent, snapshot,
+                   records, turns, language, shown, sent, snapshot,
                    *[c for slot in slots for c in slot]}
 
-        def render(reply: view.Reply, clear_question: bool, props_sent: dict | None,
+        def render(reply: Reply, clear_question: bool, props_sent: dict | None,
                    announce: bool = True, chosen_language: str | None = None,
                    area: str | None = None, event: str = "answer") -> dict:
             """Every output for `reply`; `announce`: give the announcer the finished answer
@@ -156,7 +160,7 @@ def build_demo(service: Assistant, feedback: FeedbackLog) -> gr.Blocks:
             reply also sends the snapshot the browser keeps (with the language picked,
             `chosen_language`, and the region, `area`)."""
             words = view.labels(reply.language)
-            answered = reply.final and view.last_answer_index(reply.records) == len(reply.history) - 1
+            answered = reply.answered
             props_sent = dict(props_sent or {})
 
             def update(component, value=NO_VALUE, **props):
@@ -185,10 +189,12 @@ def build_demo(service: Assistant, feedback: FeedbackLog) -> gr.Blocks:
                 announcer: (gr.skip() if not announce
                             else view.announcement(reply.history[-1]) if answered else ""),
                 records: reply.records,
+                turns: reply.turns,
                 language: reply.language,
                 shown: reply.answer if reply.final else gr.skip(),
-                snapshot: (chat_kept.snapshot(reply.history, reply.records, reply.language,
-                                         chosen_language, area, reply.sources, event)
+                snapshot: (chat_kept.snapshot(reply.history, reply.records, reply.turns,
+                                              reply.language, chosen_language, area,
+                                              reply.sources, event)
                            if reply.final or event == "start" else gr.skip()),
             }
             for i, (accordion, details, passage) in enumerate(slots):
@@ -208,11 +214,12 @@ def build_demo(service: Assistant, feedback: FeedbackLog) -> gr.Blocks:
             return updates
 
         def answer(text, history, session_records, current_language, chosen_language, area,
-                   props_sent, request: gr.Request):
+                   props_sent, session_turns, request: gr.Request):
             first = True
-            for reply in view.respond(service, text, history, session_records, current_language,
-                                      chosen_language, view.region_filter(area),
-                                      getattr(request.state, OVER_BUDGET, None)):
+            for reply in respond(service, text, history, session_records, session_turns,
+                                 current_language, chosen_language, view.region_filter(area),
+                                 getattr(request.state, OVER_BUDGET, None),
+                                 settings.max_history_turns):
                 # The first reply hides the previous answer's buttons and clears the question.
                 updates = render(reply, first, props_sent, chosen_language=chosen_language,
                                  area=area)
@@ -221,17 +228,18 @@ def build_demo(service: Assistant, feedback: FeedbackLog) -> gr.Blocks:
 
         def start(request: gr.Request) -> dict:
             """Before any question: the browser's language (Accept-Language)."""
-            return render(view.Reply([], preferred_language(request.headers), {}), False, None,
+            return render(Reply([], preferred_language(request.headers), {}), False, None,
                           event="start")
 
-        def choose(code, history, session_records, answer_shown, area, props_sent) -> dict:
+        def choose(code, history, session_records, session_turns, answer_shown, area,
+                   props_sent) -> dict:
             """The switch: this language from now on, for the labels and the answers. Sources
             kept from before a reload (a list of views, not an Answer) stay as they are."""
             answer = answer_shown if isinstance(answer_shown, view.Answer) else None
             sources = (view.source_views(answer, code) if answer is not None
                        else list(answer_shown or []))
-            reply = view.Reply(history or [], code, session_records or {}, sources, final=True,
-                               answer=answer)
+            reply = Reply(history or [], code, session_records or {}, session_turns or [],
+                          sources, final=True, answer=answer)
             return {**render(reply, False, props_sent, announce=False, chosen_language=code,
                              area=area, event="choose"),
                     chosen: code, shown: answer_shown}
@@ -241,10 +249,10 @@ def build_demo(service: Assistant, feedback: FeedbackLog) -> gr.Blocks:
             was, without reading the last answer out again; nothing usable: the empty chat."""
             kept = chat_kept.kept(text)
             if kept is None:
-                return render(view.Reply([], preferred_language(request.headers), {},
-                                         final=True), False, props_sent, event="restore")
-            reply = view.Reply(kept.history, kept.language, kept.records, kept.sources,
-                               final=True)
+                return render(Reply([], preferred_language(request.headers), {}, final=True),
+                              False, props_sent, event="restore")
+            reply = Reply(kept.history, kept.language, kept.records, kept.turns, kept.sources,
+                          final=True)
             words = view.labels(kept.language)
             return {**render(reply, False, props_sent, announce=False,
                              chosen_language=kept.chosen, area=kept.region, event="restore"),
@@ -263,7 +271,7 @@ def build_demo(service: Assistant, feedback: FeedbackLog) -> gr.Blocks:
         # concurrency_id also names the budget the guard charges (chat_routes.BUDGETS).
         event = {"outputs": outputs, "api_visibility": "private", "show_progress": "hidden",
                  "concurrency_id": "answer", "concurrency_limit": settings.chat_concurrency}
-        asked = [chatbot, records, language, chosen, region, sent]
+        asked = [chatbot, records, language, chosen, region, sent, turns]
         question.submit(answer, [question, *asked], **event)
         send.click(answer, [question, *asked], **event)
         for button in examples:
@@ -273,12 +281,13 @@ def build_demo(service: Assistant, feedback: FeedbackLog) -> gr.Blocks:
         dislike.click(vote(False), [records, language], [status], api_visibility="private",
                       concurrency_id="feedback")
         clear.click(lambda current_language, chosen_language, area, props_sent: render(
-                        view.Reply([], current_language, {}, final=True), True, props_sent,
+                        Reply([], current_language, {}, final=True), True, props_sent,
                         chosen_language=chosen_language, area=area, event="clear"),
                     [language, chosen, region, sent], outputs, api_visibility="private",
                     show_progress="hidden")
         # Relabelling is instant: no pending state dimming the whole page meanwhile.
-        switch.input(choose, [switch, chatbot, records, shown, region, sent], outputs | {chosen},
+        switch.input(choose, [switch, chatbot, records, turns, shown, region, sent],
+                     outputs | {chosen},
                      api_visibility="private", show_progress="hidden")
         restore.change(come_back, [restore, sent], outputs | {chosen}, api_visibility="private",
                       show_progress="hidden")

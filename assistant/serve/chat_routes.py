@@ -9,7 +9,7 @@ budget for the client: answers share the API's ask budget, votes the API's feedb
 
 A question over the ask budget still reaches the chat, with the guard's decision in the
 request's state (`OVER_BUDGET`): its handler answers it at once with the API's 429 sentence,
-without searching (chat_view.respond).
+without searching (chat_turn.respond).
 Refusing the join instead leaves the asker with Gradio 6's own reaction: every output of
 the event badged "Error" in English, the conversation hidden under one, "Error" announced;
 chat.js could only replace that by patching `fetch` and undoing Gradio's status display.
