@@ -19,11 +19,31 @@ from assistant.serve.chat_turn import Reply, respond
 from assistant.serve.chat_feedback import give_feedback
 from assistant.serve.chat_routes import OVER_BUDGET
 from assistant.serve.feedback_log import FeedbackLog
-from assistant.serve.chat_style import CSS, HEAD, THEME
+from assistant.serve.chat_style import CSS, HEAD
 from assistant.serve.api_messages import preferred_language
 from assistant.answer.catalogue import ENDONYMS
 from assistant.config import Settings
 from assistant.service import Assistant
+
+# Gradio's theme, in the contrasts chat_style's CSS keeps (WCAG 1.4.3, 1.4.11). System fonts
+# only: the default theme would fetch Google Fonts.
+# The primary button is orange-700 (white text 5.2:1), not the default orange-500 (2.8:1).
+THEME = gr.themes.Default(font=[gr.themes.Font("system-ui"), "sans-serif"],
+                          font_mono=[gr.themes.Font("ui-monospace"), "monospace"]).set(
+    button_primary_background_fill="#c2410c", button_primary_background_fill_dark="#c2410c",
+    button_primary_background_fill_hover="#9a3412",
+    button_primary_background_fill_hover_dark="#9a3412",
+    button_primary_border_color="#c2410c", button_primary_border_color_dark="#c2410c",
+    button_primary_text_color="#ffffff", button_primary_text_color_dark="#ffffff",
+    # Radio rings: gray-500 on white 4.8:1, zinc-400 on the dark label 6.5:1; the picked one
+    # orange-700 (5.2:1) and orange-400 in dark mode (6.9:1), not orange-500 (2.8:1).
+    checkbox_border_color="#6b7280", checkbox_border_color_dark="#a1a1aa",
+    checkbox_background_color_selected="#c2410c",
+    checkbox_background_color_selected_dark="#fb923c",
+    checkbox_border_color_selected="#c2410c", checkbox_border_color_selected_dark="#fb923c",
+    # Links in dark mode: blue-300 (10:1), not blue-500 (4.0:1).
+    link_text_color_dark="#93c5fd", link_text_color_visited_dark="#93c5fd",
+    link_text_color_hover_dark="#bfdbfe", link_text_color_active_dark="#bfdbfe")
 
 # Pass to gr.mount_gradio_app(...) or demo.launch(...): no share link, no node server, no
 # third-party links in the footer, no MCP or PWA endpoints, no monitoring, no run history,
@@ -293,6 +313,13 @@ def build_demo(service: Assistant, feedback: FeedbackLog) -> gr.Blocks:
                       show_progress="hidden")
         demo.load(start, None, outputs, api_visibility="private", show_progress="hidden")
     demo.queue(max_size=QUEUE_SIZE)
+    return demo
+
+
+def mount(app, service: Assistant, feedback: FeedbackLog) -> gr.Blocks:
+    """The chat built and mounted on `app` (the product's FastAPI app) at `/`; its Blocks."""
+    demo = build_demo(service, feedback)
+    gr.mount_gradio_app(app, demo, path="/", **MOUNT_OPTIONS)
     return demo
 
 

@@ -4,6 +4,7 @@ turns the session keeps: beside the messages, and in the snapshot the browser ke
 from __future__ import annotations
 
 import json
+import re
 
 from chat_fakes import FakeService, make_answer
 
@@ -118,3 +119,12 @@ def test_the_kept_conversation_brings_its_turns_back_as_turns() -> None:
     for turns in (None, [["only the question"]], [[1, "x"]], [["q", "a"]] * 101):
         assert chat_kept.kept(json.dumps({**data, "turns": turns})) is None, turns
     assert chat_kept.kept(json.dumps({**data, "v": 1})) is None
+
+
+def test_only_ui_py_knows_gradio() -> None:
+    """The chat's logic stays testable without Gradio: no module of the package imports it."""
+    from conftest import REPO_DIR
+
+    importing = [str(path.relative_to(REPO_DIR)) for path in (REPO_DIR / "assistant").rglob("*.py")
+                 if re.search(r"^\s*(import|from) gradio\b", path.read_text("utf-8"), re.MULTILINE)]
+    assert importing == []

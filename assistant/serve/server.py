@@ -145,11 +145,7 @@ def _mount_ui(app: FastAPI, service: Assistant, feedback: FeedbackLog):
     if ui is None:
         logger.warning("ui.py not found: the chat is not mounted at /")
         return None
-    import gradio as gr
-
-    blocks = ui.build_demo(service, feedback)
-    gr.mount_gradio_app(app, blocks, path="/", **getattr(ui, "MOUNT_OPTIONS", {}))
-    return blocks
+    return ui.mount(app, service, feedback)
 
 
 class HeadAsGet:
