@@ -1,8 +1,10 @@
-"""The Gradio chat: layout and event wiring only; what it shows comes from assistant.serve.chat_view.
+"""The Gradio chat, and the only module that knows Gradio: the Blocks, their events,
+`gr.Request` and the session's `gr.State`. A question's turn is `chat_turn.respond`, what it
+shows `chat_view`, what the browser keeps `chat_kept`: plain functions, tested without Gradio.
 
-`build_demo(service)` returns Blocks for `gr.mount_gradio_app(app, demo, "/", **MOUNT_OPTIONS)`
-(Gradio 6 takes the theme and CSS at mount or launch time, not in the Blocks constructor).
-`python ui.py` serves the product.
+`build_demo(service, feedback)` returns Blocks for `gr.mount_gradio_app(app, demo, "/",
+**MOUNT_OPTIONS)` (Gradio 6 takes the theme and CSS at mount or launch time, not in the
+Blocks constructor). `python ui.py` serves the product.
 """
 
 from __future__ import annotations
@@ -13,13 +15,36 @@ import gradio as gr
 
 from assistant.serve import chat_kept
 from assistant.serve import chat_view as view
+from assistant.serve.chat_turn import Reply, respond
 from assistant.serve.chat_feedback import give_feedback
-from assistant.serve.chat_style import CSS, HEAD, THEME
+from assistant.serve.chat_routes import OVER_BUDGET
+from assistant.serve.feedback_log import FeedbackLog
+from assistant.serve.chat_style import CSS, HEAD
 from assistant.serve.api_messages import preferred_language
 from assistant.answer.catalogue import ENDONYMS
 from assistant.config import Settings
 from assistant.service import Assistant
 from assistant.wiring import build_assistant
+
+# Gradio's theme, in the contrasts chat_style's CSS keeps (WCAG 1.4.3, 1.4.11). System fonts
+# only: the default theme would fetch Google Fonts.
+# The primary button is orange-700 (white text 5.2:1), not the default orange-500 (2.8:1).
+THEME = gr.themes.Default(font=[gr.themes.Font("system-ui"), "sans-serif"],
+                          font_mono=[gr.themes.Font("ui-monospace"), "monospace"]).set(
+    button_primary_background_fill="#c2410c", button_primary_background_fill_dark="#c2410c",
+    button_primary_background_fill_hover="#9a3412",
+    button_primary_background_fill_hover_dark="#9a3412",
+    button_primary_border_color="#c2410c", button_primary_border_color_dark="#c2410c",
+    button_primary_text_color="#ffffff", button_primary_text_color_dark="#ffffff",
+    # Radio rings: gray-500 on white 4.8:1, zinc-400 on the dark label 6.5:1; the picked one
+    # orange-700 (5.2:1) and orange-400 in dark mode (6.9:1), not orange-500 (2.8:1).
+    checkbox_border_color="#6b7280", checkbox_border_color_dark="#a1a1aa",
+    checkbox_background_color_selected="#c2410c",
+    checkbox_background_color_selected_dark="#fb923c",
+    checkbox_border_color_selected="#c2410c", checkbox_border_color_selected_dark="#fb923c",
+    # Links in dark mode: blue-300 (10:1), not blue-500 (4.0:1).
+    link_text_color_dark="#93c5fd", link_text_color_visited_dark="#93c5fd",
+    link_text_color_hover_dark="#bfdbfe", link_text_color_active_dark="#bfdbfe")
 
 # Pass to gr.mount_gradio_app(...) or demo.launch(...): no share link, no node server, no
 # third-party links in the footer, no MCP or PWA endpoints, no monitoring, no run history,
@@ -30,7 +55,6 @@ MOUNT_OPTIONS = {"theme": THEME, "css": CSS, "head": HEAD, "footer_links": [], "
                  "run_history": False, "max_file_size": 1, "show_error": False}
 # Events waiting for their turn; a join beyond them is refused (busy), not queued for ever.
 QUEUE_SIZE = 64
-DEFAULT_CONCURRENCY = Settings.model_fields["chat_concurrency"].default
 QUOTE_COLORS = {view.labels(code)["quote"]: "#fde68a" for code in view.LANGUAGES}
 
 
@@ -60,13 +84,16 @@ def _privacy_link(words: dict[str, str], language: str) -> str:
     return f"[{words['privacy']}](/privacy?lang={language})"
 
 
-def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr.Blocks:
-    """The chat; `concurrency` answers are computed at once (settings.chat_concurrency)."""
+def build_demo(service: Assistant, feedback: FeedbackLog) -> gr.Blocks:
+    """The chat, by the app's settings (`service.settings`); its votes go to `feedback`, the
+    app's one FeedbackLog."""
+    settings = service.settings
     words = view.labels(view.DEFAULT_LANGUAGE)
     with gr.Blocks(title=words["title"], analytics_enabled=False) as demo:
         language = gr.State(view.DEFAULT_LANGUAGE)
         chosen = gr.State(None)  # the language picked with the switch, if any
         records = gr.State({})
+        turns = gr.State([])  # the session's Turns, what a follow-up reads (chat_turn.respond)
         shown = gr.State(None)  # the latest Answer: its sources again in another language
         with gr.Row(elem_id="top", equal_height=False):
             header = gr.Markdown(_header(words), elem_id="header")
@@ -143,10 +170,10 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
         outputs = {question, chatbot, send, header, switch, region, examples_heading, privacy,
                    sources_heading,
                    sources_empty, useful, like, dislike, copy, clear, status, announcer,
-                   records, language, shown, sent, snapshot,
+                   records, turns, language, shown, sent, snapshot,
                    *[c for slot in slots for c in slot]}
 
-        def render(reply: view.Reply, clear_question: bool, props_sent: dict | None,
+        def render(reply: Reply, clear_question: bool, props_sent: dict | None,
                    announce: bool = True, chosen_language: str | None = None,
                    area: str | None = None, event: str = "answer") -> dict:
             """Every output for `reply`; `announce`: give the announcer the finished answer
@@ -154,7 +181,7 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
             reply also sends the snapshot the browser keeps (with the language picked,
             `chosen_language`, and the region, `area`)."""
             words = view.labels(reply.language)
-            answered = reply.final and view.last_answer_index(reply.records) == len(reply.history) - 1
+            answered = reply.answered
             props_sent = dict(props_sent or {})
 
             def update(component, value=NO_VALUE, **props):
@@ -183,10 +210,12 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
                 announcer: (gr.skip() if not announce
                             else view.announcement(reply.history[-1]) if answered else ""),
                 records: reply.records,
+                turns: reply.turns,
                 language: reply.language,
                 shown: reply.answer if reply.final else gr.skip(),
-                snapshot: (chat_kept.snapshot(reply.history, reply.records, reply.language,
-                                         chosen_language, area, reply.sources, event)
+                snapshot: (chat_kept.snapshot(reply.history, reply.records, reply.turns,
+                                              reply.language, chosen_language, area,
+                                              reply.sources, event)
                            if reply.final or event == "start" else gr.skip()),
             }
             for i, (accordion, details, passage) in enumerate(slots):
@@ -206,11 +235,12 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
             return updates
 
         def answer(text, history, session_records, current_language, chosen_language, area,
-                   props_sent, request: gr.Request):
+                   props_sent, session_turns, request: gr.Request):
             first = True
-            for reply in view.respond(service, text, history, session_records, current_language,
-                                      chosen_language, view.region_filter(area),
-                                      view.over_budget_seconds(request.headers)):
+            for reply in respond(service, text, history, session_records, session_turns,
+                                 current_language, chosen_language, view.region_filter(area),
+                                 getattr(request.state, OVER_BUDGET, None),
+                                 settings.max_history_turns):
                 # The first reply hides the previous answer's buttons and clears the question.
                 updates = render(reply, first, props_sent, chosen_language=chosen_language,
                                  area=area)
@@ -219,17 +249,18 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
 
         def start(request: gr.Request) -> dict:
             """Before any question: the browser's language (Accept-Language)."""
-            return render(view.Reply([], preferred_language(request.headers), {}), False, None,
+            return render(Reply([], preferred_language(request.headers), {}), False, None,
                           event="start")
 
-        def choose(code, history, session_records, answer_shown, area, props_sent) -> dict:
+        def choose(code, history, session_records, session_turns, answer_shown, area,
+                   props_sent) -> dict:
             """The switch: this language from now on, for the labels and the answers. Sources
             kept from before a reload (a list of views, not an Answer) stay as they are."""
             answer = answer_shown if isinstance(answer_shown, view.Answer) else None
             sources = (view.source_views(answer, code) if answer is not None
                        else list(answer_shown or []))
-            reply = view.Reply(history or [], code, session_records or {}, sources, final=True,
-                               answer=answer)
+            reply = Reply(history or [], code, session_records or {}, session_turns or [],
+                          sources, final=True, answer=answer)
             return {**render(reply, False, props_sent, announce=False, chosen_language=code,
                              area=area, event="choose"),
                     chosen: code, shown: answer_shown}
@@ -239,10 +270,10 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
             was, without reading the last answer out again; nothing usable: the empty chat."""
             kept = chat_kept.kept(text)
             if kept is None:
-                return render(view.Reply([], preferred_language(request.headers), {},
-                                         final=True), False, props_sent, event="restore")
-            reply = view.Reply(kept.history, kept.language, kept.records, kept.sources,
-                               final=True)
+                return render(Reply([], preferred_language(request.headers), {}, final=True),
+                              False, props_sent, event="restore")
+            reply = Reply(kept.history, kept.language, kept.records, kept.turns, kept.sources,
+                          final=True)
             words = view.labels(kept.language)
             return {**render(reply, False, props_sent, announce=False,
                              chosen_language=kept.chosen, area=kept.region, event="restore"),
@@ -253,14 +284,15 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
         def vote(liked: bool):
             def handler(session_records, current_language) -> str:
                 index = view.last_answer_index(session_records)
-                return give_feedback(session_records, index, liked, current_language)
+                return give_feedback(feedback, session_records, index, liked, current_language,
+                                     with_question=settings.feedback_store_questions)
             return handler
 
-        # The send button, Enter and the examples share `concurrency` answers at once. The
+        # The send button, Enter and the examples share settings.chat_concurrency answers at once. The
         # concurrency_id also names the budget the guard charges (chat_routes.BUDGETS).
         event = {"outputs": outputs, "api_visibility": "private", "show_progress": "hidden",
-                 "concurrency_id": "answer", "concurrency_limit": concurrency}
-        asked = [chatbot, records, language, chosen, region, sent]
+                 "concurrency_id": "answer", "concurrency_limit": settings.chat_concurrency}
+        asked = [chatbot, records, language, chosen, region, sent, turns]
         question.submit(answer, [question, *asked], **event)
         send.click(answer, [question, *asked], **event)
         for button in examples:
@@ -270,17 +302,25 @@ def build_demo(service: Assistant, concurrency: int = DEFAULT_CONCURRENCY) -> gr
         dislike.click(vote(False), [records, language], [status], api_visibility="private",
                       concurrency_id="feedback")
         clear.click(lambda current_language, chosen_language, area, props_sent: render(
-                        view.Reply([], current_language, {}, final=True), True, props_sent,
+                        Reply([], current_language, {}, final=True), True, props_sent,
                         chosen_language=chosen_language, area=area, event="clear"),
                     [language, chosen, region, sent], outputs, api_visibility="private",
                     show_progress="hidden")
         # Relabelling is instant: no pending state dimming the whole page meanwhile.
-        switch.input(choose, [switch, chatbot, records, shown, region, sent], outputs | {chosen},
+        switch.input(choose, [switch, chatbot, records, turns, shown, region, sent],
+                     outputs | {chosen},
                      api_visibility="private", show_progress="hidden")
         restore.change(come_back, [restore, sent], outputs | {chosen}, api_visibility="private",
                       show_progress="hidden")
         demo.load(start, None, outputs, api_visibility="private", show_progress="hidden")
     demo.queue(max_size=QUEUE_SIZE)
+    return demo
+
+
+def mount(app, service: Assistant, feedback: FeedbackLog) -> gr.Blocks:
+    """The chat built and mounted on `app` (the product's FastAPI app) at `/`; its Blocks."""
+    demo = build_demo(service, feedback)
+    gr.mount_gradio_app(app, demo, path="/", **MOUNT_OPTIONS)
     return demo
 
 
@@ -290,8 +330,9 @@ def main() -> None:
 
         run()
     else:
-        build_demo(build_assistant(Settings())).launch(server_name="127.0.0.1", share=False,
-                                                       **MOUNT_OPTIONS)
+        settings = Settings()
+        build_demo(build_assistant(settings), FeedbackLog(settings.feedback_dir)).launch(
+            server_name="127.0.0.1", share=False, **MOUNT_OPTIONS)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ the page; and the shared Chromium options.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -134,18 +133,11 @@ class AppServer:
         self.app = App(self.server.url, root / "feedback", service)
 
     def __enter__(self) -> App:
-        # The chat's votes go where chat_view reads the folder from: the environment.
-        self.saved = os.environ.get("ASSISTANT_FEEDBACK_DIR")
-        os.environ["ASSISTANT_FEEDBACK_DIR"] = str(self.app.feedback)
         self.server.__enter__()
         return self.app
 
     def __exit__(self, *exc) -> None:
         self.server.__exit__(*exc)
-        if self.saved is None:
-            os.environ.pop("ASSISTANT_FEEDBACK_DIR", None)
-        else:
-            os.environ["ASSISTANT_FEEDBACK_DIR"] = self.saved
 
 
 def app_fixture(name: str, service_class: type[Assistant] = Assistant):

@@ -53,7 +53,6 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Limited]:
     pipeline.search = counted
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GRADIO_TEMP_DIR", str(root / "gradio"))
-        patch.setenv("ASSISTANT_FEEDBACK_DIR", str(root / "chat-votes"))
         service = guarded_service(pipeline, root, rate_limit="2/minute")
         with GuardedServer(service) as server:
             yield Limited(server, searches)

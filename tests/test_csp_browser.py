@@ -40,7 +40,6 @@ def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GuardedServer]:
     pipeline.ingest(SEED_CORPUS, show_progress=False)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GRADIO_TEMP_DIR", str(root / "gradio"))
-        patch.setenv("ASSISTANT_FEEDBACK_DIR", str(root / "chat-votes"))
         with GuardedServer(guarded_service(pipeline, root)) as server:
             yield server
 

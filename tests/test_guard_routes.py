@@ -44,7 +44,6 @@ PUBLIC_HOST = "assistant.example"
 # A DNS-rebinding page: its name now resolves to the server, and is its Host and Origin.
 REBOUND = "rebound.evil.example"
 SLOW_SECONDS = 2.0
-CHAT_VOTES = "chat-votes"
 
 
 # --------------------------------------------------------------------------- servers
@@ -96,12 +95,10 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
 
 @pytest.fixture(scope="module")
 def gradio_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Gradio's temp folder (uploads, deep links) for the apps of this module; the chat's
-    votes go to CHAT_VOTES below it (chat_view reads the folder from the environment)."""
+    """Gradio's temp folder (uploads, deep links) for the apps of this module."""
     folder = tmp_path_factory.mktemp("gradio-tmp")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GRADIO_TEMP_DIR", str(folder))
-        patch.setenv("ASSISTANT_FEEDBACK_DIR", str(folder / CHAT_VOTES))
         yield folder
 
 
@@ -627,17 +624,22 @@ def test_chat_answers_share_the_ask_budget_with_the_api(limited: GuardedServer) 
         chat_events(client, "guardtest01", count=2)
         assert sorted(limited.service.asked) == ["En Oslo?", "Wat is NETCO?"]
     with limited.client(transport=httpx.HTTPTransport(local_address="127.0.0.2")) as neighbour:
-        # A client's own over-budget mark is dropped: within its budget it is answered.
+        # Only the guard marks a question over budget (a header cannot): within its budget
+        # it is answered.
         assert neighbour.post("/gradio_api/queue/join", json=ask_body(fns, "Buur?", "neighbour01"),
                               headers={"x-assistant-over-budget": "9"}).status_code == 200
         told = json.dumps(chat_events(neighbour, "neighbour01", count=1), ensure_ascii=False)
     assert "Buur?" in limited.service.asked and not LIMIT_NL.search(told)
 
 
-def test_votes_are_rate_limited_in_the_chat_and_the_api(limited: GuardedServer,
-                                                       gradio_tmp: Path) -> None:
-    log = gradio_tmp / CHAT_VOTES / "feedback.jsonl"
-    before = len(log.read_text().splitlines()) if log.exists() else 0
+def test_votes_are_rate_limited_in_the_chat_and_the_api(limited: GuardedServer) -> None:
+    """Both kinds of vote go to the app's feedback folder (its settings, not the environment's)."""
+    log = limited.service.settings.feedback_dir / "feedback.jsonl"
+
+    def kinds() -> list[str]:
+        return [json.loads(line)["kind"] for line in log.read_text().splitlines()] if log.exists() else []
+
+    before = kinds()
     with limited.client() as client:
         fns = chat_fns(limited)
         statuses = [client.post("/gradio_api/queue/join", json=vote_body(fns)).status_code
@@ -648,7 +650,8 @@ def test_votes_are_rate_limited_in_the_chat_and_the_api(limited: GuardedServer,
         statuses.append(client.post("/api/feedback", json={"vote": "up"}).status_code)
         assert statuses == [201 if i == 3 else 200 for i in range(4)] + [429] * 31, statuses
         chat_events(client, "guardtest01", count=3)
-    assert len(log.read_text().splitlines()) - before == 3
+    added = kinds()[len(before):]
+    assert sorted(added) == ["api", "message", "message", "message"], added
 
 
 def test_forwarded_for_is_believed_only_from_a_configured_proxy(pipeline: Pipeline, gradio_tmp: Path,

@@ -192,17 +192,18 @@ def test_the_chat_panel_shows_one_source_per_document_with_all_its_quotes() -> N
 
 def test_chat_markers_link_to_their_documents_slot_and_read_back_plain() -> None:
     from assistant.serve import chat_view as view
+    from assistant.serve.chat_turn import respond
 
     answer = grouped_answer()
     service = RecordingService(answer)
-    final = list(view.respond(service, "Welke zin?", [], {}, None, region="brussels"))[-1]
+    final = list(respond(service, "Welke zin?", [], {}, [], None, region="brussels"))[-1]
     message = final.history[-1]["content"]
     assert message.count('(#source-1 "Title of netco")') == 3  # [1], [3] and [1]
     assert message.count('[\\[2\\]](#source-2 "Title of leer")') == 1
     assert "[\\[3\\]](#source-1" in message
     assert service.regions == ["brussels"]
     # The next question's history holds the answer as it was written.
-    assert view.history_to_turns(final.history)[0].answer == answer.text
+    assert final.turns[0].answer == answer.text
     # A number that is no citation stays text.
     assert view.link_markers("zie [7]", answer) == "zie [7]"
 

@@ -1,4 +1,5 @@
-"""The Gradio chat: chat_view's pure presentation logic, then the real chat in a real browser.
+"""The Gradio chat: chat_view's pure presentation logic, then the real chat in a real browser
+(a question's turn without a browser: test_chat_turn.py).
 
 The browser tests build a real index with the real model once for the module, serve
 `ui.build_demo` mounted on FastAPI with uvicorn on a loopback port (as the product server
@@ -10,22 +11,21 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from chat_fakes import FakeService, make_answer
 from conftest import REPO_DIR, SEED_CORPUS, free_port
 
 from assistant.serve import chat_view as view
 from assistant.serve.chat_feedback import give_feedback
+from assistant.serve.chat_turn import respond
+from assistant.serve.feedback_log import FeedbackLog
 from assistant.config import Settings
-from assistant.errors import InputError
-from assistant.answer.catalogue import API, words
 from assistant.answer.messages import say
-from assistant.types import Answer, Citation, DocumentMeta, Passage, Turn
 
 ARTEFACTS = REPO_DIR / "test-artefacts"
 # A corpus document carrying markup: once cited it must show as text, and nothing may run.
@@ -44,39 +44,6 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 # --------------------------------------------------------------------------- chat_view (no browser)
-
-
-def make_answer(language: str = "fr", refused: bool = False) -> Answer:
-    text = "Intro <b>x</b>. Nederland (Amsterdam en Eindhoven) deed mee. Rest."
-    meta = DocumentMeta(title="NETCO <script>t</script>", publisher="Brussel *Huisvesting*",
-                        date="2020", language="nl", url="https://example.org/doc (1)")
-    passage = Passage("p1", "doc1", text, 0, len(text), meta)
-    start = text.index("Nederland")
-    citation = Citation(1, passage, start, text.index(" Rest"))
-    text = "Voici :\n\n“Nederland (Amsterdam en Eindhoven) deed mee.” [1]"
-    return Answer("q", language, text, refused, () if refused else (citation,))
-
-
-class FakeService:
-    """Streams like Assistant.stream; raises what it is told to."""
-
-    def __init__(self, answer: Answer | None = None, error: Exception | None = None,
-                 delay: float = 0.0) -> None:
-        self.answer = answer or make_answer()
-        self.error = error
-        self.delay = delay  # seconds before each piece, as an LLM's deltas take
-        self.calls: list[tuple[str, tuple[Turn, ...], str | None]] = []
-        self.regions: list[str | None] = []
-
-    def stream(self, question, history=(), language=None, region=None):
-        self.calls.append((question, tuple(history), language))
-        self.regions.append(region)
-        if self.error is not None:
-            raise self.error
-        for piece in self.answer.text.split("\n\n"):
-            time.sleep(self.delay)
-            yield piece + "\n\n"
-        yield self.answer
 
 
 def test_escape_leaves_no_markup_and_round_trips() -> None:
@@ -99,24 +66,6 @@ def test_safe_link_only_allows_http() -> None:
     assert view.safe_link("data:text/html,<b>") is None
     assert view.safe_link("") is None
     assert view.safe_link("https://example.org/a (b)") == "https://example.org/a%20%28b%29"
-
-
-def test_history_to_turns_unescapes_and_skips_rejected_questions() -> None:
-    history = [
-        {"role": "user", "content": view.echo_question("Wat is <NETCO>?")},
-        {"role": "assistant",
-         "content": [{"type": "text", "text": view.answer_message("Een *netwerk* [1]")}]},
-        {"role": "user", "content": "🙂"},
-        {"role": "assistant", "content": "Ik vind geen woorden in uw vraag."},
-        # A blank question: an error with no user message of its own.
-        {"role": "assistant", "content": "Stel een vraag over wonen."},
-        {"role": "user", "content": [{"type": "text", "text": "En in Brussel?"}]},
-        {"role": "assistant", "content": "Brussel doet mee."},
-    ]
-    turns = view.history_to_turns(history, skip={3, 4})
-    assert turns == [Turn("Wat is <NETCO>?", "Een *netwerk* [1]"),
-                     Turn("En in Brussel?", "Brussel doet mee.")]
-    assert view.history_to_turns([]) == [] and view.history_to_turns(None) == []
 
 
 def test_labels_follow_the_language_of_the_last_question() -> None:
@@ -145,67 +94,12 @@ def test_source_views_show_metadata_escaped_and_mark_the_quote() -> None:
     assert view.source_views(make_answer(refused=True), "fr") == []
 
 
-def test_respond_sends_pieces_that_arrive_at_once_with_the_final_reply() -> None:
-    """An extractive answer's paragraphs come together: no re-send of the page for each."""
-    replies = list(view.respond(FakeService(), "Quelles villes ?", [], {}, None))
-    assert [r.final for r in replies] == [False, True]
-    assert replies[-1].history[-1]["role"] == "assistant"
-
-
-def test_a_question_over_budget_gets_the_limit_sentence_without_asking_the_service() -> None:
-    service = FakeService()
-    replies = list(view.respond(service, "Quelles villes ?", [], {}, None, over_budget=12))
-    final = replies[-1]
-    assert service.calls == [] and final.final and final.language == "fr"
-    assert final.history[-1]["content"] == view.escape_text(
-        words(API, "fr")["rate_limited"].format(seconds=12))
-    assert final.records[1]["kind"] == "message"  # never follow-up context
-
-
-def test_respond_streams_then_shows_sources_and_remembers_the_answer() -> None:
-    service = FakeService(delay=view.STREAM_INTERVAL_SECONDS)
-    replies = list(view.respond(service, "Quelles villes <b>?", [], {}, None))
-    assert replies[0].history == [{"role": "user", "content": "Quelles villes &lt;b&gt;?"}]
-    assert not replies[0].final and replies[-1].final
-    assert any(not r.final and r.history[-1]["role"] == "assistant" for r in replies)
-    final = replies[-1]
-    assert final.language == "fr" and len(final.sources) == 1
-    # The marker links to its source; the title's markup characters are dropped.
-    assert final.history[-1]["content"].endswith('[\\[1\\]](#source-1 "NETCO scriptt/script")')
-    assert final.records == {1: {"kind": "answer", "language": "fr", "refused": False,
-                                 "passage_ids": ["p1"], "question": "Quelles villes <b>?"}}
-    # The next question gets the first exchange as history.
-    list(view.respond(service, "Et Bruxelles ?", final.history, final.records, final.language))
-    assert service.calls[-1][1] == (Turn("Quelles villes <b>?", service.answer.text),)
-    assert service.regions == [None, None]
-
-
-def test_respond_turns_errors_into_messages() -> None:
-    reply = list(view.respond(FakeService(error=InputError("Posez une question.")), "   ",
-                              [], {}, "fr"))[-1]
-    assert reply.history == [{"role": "assistant", "content": "Posez une question."}]
-    assert reply.records[0]["kind"] == "message" and reply.sources == []
-    crash = list(view.respond(FakeService(error=RuntimeError("secret path /etc")), "Wat is dat?",
-                              [], {}, None))[-1]
-    assert crash.history[-1]["content"] == view.escape_text(view.labels("nl")["apology"])
-    assert "secret" not in json.dumps(crash.history)
-
-
-def test_respond_passes_the_shown_language_for_wordless_questions() -> None:
-    service = FakeService(error=InputError("x"))
-    list(view.respond(service, "🙂🙂", [], {}, "nl"))
-    list(view.respond(service, "Wat is een proeftuin?", [], {}, "fr"))
-    assert [call[2] for call in service.calls] == ["nl", None]
-
-
-def test_feedback_is_stored_without_the_question_by_default(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ASSISTANT_FEEDBACK_DIR", str(tmp_path / "fb"))
-    monkeypatch.delenv("ASSISTANT_FEEDBACK_STORE_QUESTIONS", raising=False)
-    final = list(view.respond(FakeService(), "Quelles villes secrètes ?", [], {}, None))[-1]
-    assert give_feedback(final.records, 1, True, "fr") == "Merci pour votre avis."
-    assert give_feedback(final.records, 1, False, "fr") == "Merci pour votre avis."
-    assert give_feedback(final.records, 1, "", "fr") == "Votre avis a été retiré."
+def test_feedback_is_stored_without_the_question_by_default(tmp_path: Path) -> None:
+    log = FeedbackLog(tmp_path / "fb")
+    final = list(respond(FakeService(), "Quelles villes secrètes ?", [], {}, [], None))[-1]
+    assert give_feedback(log, final.records, 1, True, "fr") == "Merci pour votre avis."
+    assert give_feedback(log, final.records, 1, False, "fr") == "Merci pour votre avis."
+    assert give_feedback(log, final.records, 1, "", "fr") == "Votre avis a été retiré."
     lines = (tmp_path / "fb" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
     entries = [json.loads(line) for line in lines]
     assert [e["vote"] for e in entries] == ["up", "down", "withdrawn"]
@@ -213,20 +107,41 @@ def test_feedback_is_stored_without_the_question_by_default(
     assert entries[0]["passage_ids"] == ["p1"] and entries[0]["language"] == "fr"
     assert "secrètes" not in "\n".join(lines)
 
-    monkeypatch.setenv("ASSISTANT_FEEDBACK_STORE_QUESTIONS", "1")
-    give_feedback(final.records, 1, True, "fr")
+    give_feedback(log, final.records, 1, True, "fr", with_question=True)
     lines = (tmp_path / "fb" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
     last = json.loads(lines[-1])
     assert last["question"] == "Quelles villes secrètes ?"
 
 
-def test_build_demo_makes_mountable_blocks() -> None:
+def test_build_demo_makes_mountable_blocks(tmp_path: Path) -> None:
     import gradio as gr
     import ui
 
-    demo = ui.build_demo(FakeService())
+    demo = ui.build_demo(FakeService(), FeedbackLog(tmp_path))
     assert isinstance(demo, gr.Blocks) and not demo.is_running
     assert ui.MOUNT_OPTIONS["theme"] is ui.THEME
+
+
+def test_a_chat_vote_follows_the_apps_settings_not_the_environment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The vote goes to the app's FeedbackLog and keeps the question as the app's settings
+    say, whatever ASSISTANT_FEEDBACK_* holds (chat_view read them from the environment)."""
+    import ui
+
+    monkeypatch.setenv("ASSISTANT_FEEDBACK_DIR", str(tmp_path / "environment"))
+    monkeypatch.setenv("ASSISTANT_FEEDBACK_STORE_QUESTIONS", "0")
+    service = FakeService()
+    service.settings = Settings(feedback_dir=tmp_path / "app", feedback_store_questions=True,
+                                chat_concurrency=3)
+    demo = ui.build_demo(service, FeedbackLog(service.settings.feedback_dir))
+    like = next(fn for fn in demo.fns.values() if fn.concurrency_id == "feedback")
+    answer = next(fn for fn in demo.fns.values() if fn.concurrency_id == "answer")
+    assert answer.concurrency_limit == 3
+    final = list(respond(service, "Quelles villes ?", [], {}, [], None))[-1]
+    assert like.fn(final.records, "fr") == "Merci pour votre avis."
+    [line] = (tmp_path / "app" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(line)["question"] == "Quelles villes ?"
+    assert not (tmp_path / "environment").exists()
 
 
 # --------------------------------------------------------------------------- the real chat
@@ -251,25 +166,23 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer
     from assistant.wiring import build_assistant
 
     root = tmp_path_factory.mktemp("ui")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ASSISTANT_FEEDBACK_DIR", str(root / "feedback"))
-        patch.delenv("ASSISTANT_FEEDBACK_STORE_QUESTIONS", raising=False)
-        corpus = root / "corpus"
-        shutil.copytree(SEED_CORPUS, corpus)
-        (corpus / "hostile.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
-        (corpus / "hostile.txt.meta.json").write_text(json.dumps(HOSTILE_META), encoding="utf-8")
-        pipeline = Pipeline(Settings(), index_dir=root / "index")
-        pipeline.ingest(corpus, show_progress=False)
-        service = build_assistant(Settings(), pipeline=pipeline)
+    corpus = root / "corpus"
+    shutil.copytree(SEED_CORPUS, corpus)
+    (corpus / "hostile.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
+    (corpus / "hostile.txt.meta.json").write_text(json.dumps(HOSTILE_META), encoding="utf-8")
+    pipeline = Pipeline(Settings(), index_dir=root / "index")
+    pipeline.ingest(corpus, show_progress=False)
+    settings = Settings(feedback_dir=root / "feedback", feedback_store_questions=False)
+    service = build_assistant(settings, pipeline=pipeline)
 
-        port = free_port()
-        app = FastAPI()
-        # The page's script (ui.HEAD), as the product's server serves it.
-        app.get("/chat.js")(lambda: Response(chat_script(), media_type="text/javascript"))
-        app = gr.mount_gradio_app(app, ui.build_demo(service), "/",
-                                  server_name="127.0.0.1", server_port=port, **ui.MOUNT_OPTIONS)
-        with LoopbackServer(app, port=port, lifespan="on") as served:
-            yield ChatServer(f"{served.url}/", root / "feedback")
+    port = free_port()
+    app = FastAPI()
+    # The page's script (ui.HEAD), as the product's server serves it.
+    app.get("/chat.js")(lambda: Response(chat_script(), media_type="text/javascript"))
+    app = gr.mount_gradio_app(app, ui.build_demo(service, FeedbackLog(settings.feedback_dir)),
+                              "/", server_name="127.0.0.1", server_port=port, **ui.MOUNT_OPTIONS)
+    with LoopbackServer(app, port=port, lifespan="on") as served:
+        yield ChatServer(f"{served.url}/", root / "feedback")
 
 
 @pytest.fixture(scope="module")

@@ -8,15 +8,12 @@ The per-client budgets are here; the guard charges the chat's events to the same
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import threading
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -31,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 
 from assistant.serve.api_guard import client_key, error_body, error_response, install_error_handlers
 from assistant.serve.api_messages import preferred_language, say
+from assistant.serve.feedback_log import FeedbackLog
 from assistant.serve.api_models import (ASK_STREAM_EVENTS, ERRORS, EVENT_MODELS, AskRequest,
                                         AskResponse, FeedbackRequest, FeedbackResponse,
                                         HealthResponse, Question, REGION_HELP, Region,
@@ -105,24 +103,6 @@ class Readiness:
         if not loading:
             self.start()
         return error or say("loading", "en")
-
-
-class FeedbackLog:
-    """Appends to `<folder>/feedback.jsonl`, the file (and line shape) the chat writes too."""
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / "feedback.jsonl"
-        self._lock = threading.Lock()
-
-    def append(self, vote: str, passage_ids: Sequence[str], language: str | None) -> None:
-        entry = {"timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                 "vote": vote, "kind": "api", "language": language or "",
-                 "passage_ids": list(passage_ids)}
-        line = json.dumps(entry, ensure_ascii=False) + "\n"
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a", encoding="utf-8") as out:
-                out.write(line)
 
 
 @dataclass

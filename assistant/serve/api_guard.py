@@ -395,17 +395,14 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replay
 
 
-_OVER_BUDGET = OVER_BUDGET.encode()
-
-
 def _for_gradio(scope: Scope, route: ChatRoute, over_budget: int | None = None) -> Scope:
     """The request as Gradio should see it: without the page's query, for the page itself
-    without compression (see ChatRoute), and marked OVER_BUDGET by the guard alone."""
+    without compression (see ChatRoute), and the guard's budget decision in its state
+    (chat_routes.OVER_BUDGET)."""
     headers = [(k, v) for k, v in scope["headers"]
-               if k != _OVER_BUDGET and not (route.page and k == b"accept-encoding")]
-    if over_budget is not None:
-        headers.append((_OVER_BUDGET, str(over_budget).encode()))
+               if not (route.page and k == b"accept-encoding")]
     return {**scope, "headers": headers,
+            "state": {**scope.get("state", {}), OVER_BUDGET: over_budget},
             "query_string": b"" if route.drop_query else scope["query_string"]}
 
 

@@ -1,30 +1,17 @@
-"""The chat's thumbs up and down: one JSON line each, without the question unless the operator
-opted in (ASSISTANT_FEEDBACK_STORE_QUESTIONS)."""
+"""The chat's thumbs up and down: one JSON line each in the app's FeedbackLog (the one
+/api/feedback writes to), without the question unless the operator opted in
+(ASSISTANT_FEEDBACK_STORE_QUESTIONS, read from the app's settings by the caller)."""
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
 from collections.abc import Mapping
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
-from assistant.config import Settings
 from assistant.serve.chat_view import labels
+from assistant.serve.feedback_log import FeedbackLog, now_stamp
 
 log = logging.getLogger(__name__)
-
-_feedback_lock = threading.Lock()
-
-
-def feedback_dir() -> Path:
-    return Settings().feedback_dir
-
-
-def store_questions() -> bool:
-    return Settings().feedback_store_questions
 
 
 def vote_of(liked: Any) -> str:
@@ -36,42 +23,30 @@ def vote_of(liked: Any) -> str:
     return "withdrawn"
 
 
-def feedback_record(record: Mapping[str, Any] | None, liked: Any,
-                    *, with_question: bool | None = None,
-                    now: datetime | None = None) -> dict:
-    """One JSON line: no question text unless ASSISTANT_FEEDBACK_STORE_QUESTIONS=1."""
+def feedback_record(record: Mapping[str, Any] | None, liked: Any, *, with_question: bool) -> dict:
+    """One JSON line: the question's text only `with_question`."""
     record = record or {}
     entry = {
-        "timestamp": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        "timestamp": now_stamp(),
         "vote": vote_of(liked),
         "kind": record.get("kind", "message"),
         "language": record.get("language", ""),
         "refused": bool(record.get("refused", False)),
         "passage_ids": list(record.get("passage_ids", [])),
     }
-    if store_questions() if with_question is None else with_question:
+    if with_question:
         entry["question"] = record.get("question", "")
     return entry
 
 
-def save_feedback(entry: Mapping[str, Any], folder: Path | None = None) -> Path:
-    folder = folder or feedback_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "feedback.jsonl"
-    line = json.dumps(entry, ensure_ascii=False) + "\n"
-    with _feedback_lock, open(path, "a", encoding="utf-8") as handle:
-        handle.write(line)
-    return path
-
-
-def give_feedback(records: Mapping[int, dict] | None, index: Any, liked: Any,
-                  language: str | None) -> str:
-    """Store a thumbs up/down on assistant message `index`; the thanks to show."""
+def give_feedback(feedback: FeedbackLog, records: Mapping[int, dict] | None, index: Any,
+                  liked: Any, language: str | None, *, with_question: bool = False) -> str:
+    """Store a thumbs up/down on assistant message `index` in `feedback`; the thanks to show."""
     if isinstance(index, (list, tuple)):
         index = index[0]
     record = (records or {}).get(index) if isinstance(index, int) else None
     try:
-        save_feedback(feedback_record(record, liked))
+        feedback.write(feedback_record(record, liked, with_question=with_question))
     except OSError:
         log.exception("feedback could not be stored")
     words = labels(language)

@@ -7,8 +7,9 @@ other path 404 in the product's error shape before Gradio sees it. A queue/join 
 name one of the chat's events with its number of inputs; the guard then charges the event's
 budget for the client: answers share the API's ask budget, votes the API's feedback budget.
 
-A question over the ask budget still reaches the chat, marked `OVER_BUDGET`: its handler
-answers it at once with the API's 429 sentence, without searching (chat_view.respond).
+A question over the ask budget still reaches the chat, with the guard's decision in the
+request's state (`OVER_BUDGET`): its handler answers it at once with the API's 429 sentence,
+without searching (chat_turn.respond).
 Refusing the join instead leaves the asker with Gradio 6's own reaction: every output of
 the event badged "Error" in English, the conversation hidden under one, "Error" announced;
 chat.js could only replace that by patching `fetch` and undoing Gradio's status display.
@@ -31,9 +32,10 @@ BUDGETS = {"answer": "ask", "feedback": "feedback"}
 # and the rest are never sent by the chat.
 JOIN_KEYS = {"data", "event_data", "fn_index", "trigger_id", "session_hash", "event_id"}
 _SESSION = re.compile(r"[A-Za-z0-9_-]{1,64}")
-# The header the guard adds to a question over the ask budget: the seconds until the budget
-# allows one. The guard drops it from every request it is sent with.
-OVER_BUDGET = "x-assistant-over-budget"
+# The guard's decision on a chat request, in its state (the ASGI scope's "state", read as
+# Starlette's `request.state`, which Gradio's `gr.Request` exposes to the handler): the
+# seconds until the ask budget allows a question, None within it. No client can set it.
+OVER_BUDGET = "over_budget_seconds"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""How the Gradio chat looks: its theme, its CSS and the page's script tag (ui.py mounts them).
+"""How the chat looks: its CSS and the page's script tag (ui.py mounts them with its theme).
 
 Colours are chosen for contrast in both themes: text 4.5:1 or more, controls and their
 rings 3:1 or more against what is beside them (WCAG 1.4.3, 1.4.11); tests/test_layout_browser.py
@@ -7,26 +7,6 @@ measures them.
 
 from __future__ import annotations
 
-import gradio as gr
-
-# System fonts only: the default theme would fetch Google Fonts.
-# The primary button is orange-700 (white text 5.2:1), not the default orange-500 (2.8:1).
-THEME = gr.themes.Default(font=[gr.themes.Font("system-ui"), "sans-serif"],
-                          font_mono=[gr.themes.Font("ui-monospace"), "monospace"]).set(
-    button_primary_background_fill="#c2410c", button_primary_background_fill_dark="#c2410c",
-    button_primary_background_fill_hover="#9a3412",
-    button_primary_background_fill_hover_dark="#9a3412",
-    button_primary_border_color="#c2410c", button_primary_border_color_dark="#c2410c",
-    button_primary_text_color="#ffffff", button_primary_text_color_dark="#ffffff",
-    # Radio rings: gray-500 on white 4.8:1, zinc-400 on the dark label 6.5:1; the picked one
-    # orange-700 (5.2:1) and orange-400 in dark mode (6.9:1), not orange-500 (2.8:1).
-    checkbox_border_color="#6b7280", checkbox_border_color_dark="#a1a1aa",
-    checkbox_background_color_selected="#c2410c",
-    checkbox_background_color_selected_dark="#fb923c",
-    checkbox_border_color_selected="#c2410c", checkbox_border_color_selected_dark="#fb923c",
-    # Links in dark mode: blue-300 (10:1), not blue-500 (4.0:1).
-    link_text_color_dark="#93c5fd", link_text_color_visited_dark="#93c5fd",
-    link_text_color_hover_dark="#bfdbfe", link_text_color_active_dark="#bfdbfe")
 CSS = """
 #sources-panel .source-details p { margin: 0.2em 0; }
 #sources-panel .source-passage .label { color: #1f2937 !important; }

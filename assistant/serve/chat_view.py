@@ -1,40 +1,30 @@
-"""What the Gradio chat shows, as pure functions: labels, escaping, messages, sources
-(what the browser keeps: chat_kept.py; the votes: chat_feedback.py).
+"""What the chat shows, as pure functions: labels, escaping, messages, sources (a question's
+turn: chat_turn.py; what the browser keeps: chat_kept.py; the votes: chat_feedback.py).
 
-`ui.py` only lays out components and forwards events here, so everything the asker reads
-can be tested without a browser. Text from documents, answers and questions is escaped
+`ui.py`, the only module that knows Gradio, lays out components and forwards events to
+these, so everything the asker reads can be tested without a browser. Text from documents, answers and questions is escaped
 before it reaches a Markdown component (`escape_text`); plain-text components (accordion
 labels, the highlighted passage) receive it as it is.
 """
 
 from __future__ import annotations
 
-import logging
 import re
-import time
 import unicodedata
-from collections.abc import Container, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlsplit
 
-from assistant.answer.catalogue import API, CHAT, DEFAULT_LANGUAGE, LANGUAGES, words
+from assistant.answer.catalogue import CHAT, DEFAULT_LANGUAGE, LANGUAGES, words
 from assistant.answer.citations import marked_segments
 from assistant.answer.sources import group_sources, source_numbers
-from assistant.errors import AssistantError, RateLimitedError
 from assistant.search.language import detect_language
 from assistant.search.regions import REGIONS
-from assistant.serve.chat_routes import OVER_BUDGET
-from assistant.types import Answer, Citation, Turn
-
-log = logging.getLogger(__name__)
+from assistant.types import Answer, Citation
 
 # Answers cite a handful of passages; the panel has this many fixed slots.
 MAX_SOURCES = 8
-# While an answer streams the chat is re-sent at most this often: each re-send costs the
-# server a Gradio round of the page's outputs, and an extractive answer's paragraphs all
-# arrive within a millisecond (benchmarks/load.py), so they go out with the final reply.
-STREAM_INTERVAL_SECONDS = 0.1
 # The chat echoes each question; a longer one (rejected at the default limit) is shortened.
 MAX_ECHO_CHARS = 1200
 
@@ -167,9 +157,6 @@ def quotes_with_language(message: str, answer: Answer) -> str:
     return _QUOTE_LINE.sub(wrap, message)
 
 
-_TAG = re.compile(r"<[^<>]*>")
-
-
 def last_answer_index(records: Mapping[int, dict] | None) -> int | None:
     """The history index of the latest answer (what the feedback buttons vote on)."""
     answers = [i for i, r in (records or {}).items() if r.get("kind") == "answer"]
@@ -270,14 +257,7 @@ def announcement(message: Any) -> str:
     return _LINKED_ADDRESS.sub(lambda match: match.group(1), text)
 
 
-def _unlinked(message: str) -> str:
-    """`link_markers` and `link_referrals` undone: a follow-up's history holds the answer's
-    plain `[n]` and addresses."""
-    message = _LINKED_MARKER.sub(lambda match: f"[{match.group(1)}]", message)
-    return _LINKED_ADDRESS.sub(lambda match: match.group(1), message)
-
-
-# --------------------------------------------------------------------------- history
+# --------------------------------------------------------------------------- messages sent back
 
 
 def message_text(message: Any) -> str:
@@ -303,129 +283,3 @@ def message_text(message: Any) -> str:
 def message_role(message: Any) -> str:
     return (message.get("role") if isinstance(message, Mapping)
             else getattr(message, "role", "")) or ""
-
-
-def history_to_turns(history: Sequence[Any] | None, skip: Container[int] = ()) -> list[Turn]:
-    """Earlier exchanges (user question, assistant answer) as unescaped Turns.
-
-    `skip` holds indices of assistant messages that were no answer (an input error): their
-    question is dropped too, so a rejected question never becomes follow-up context."""
-    turns: list[Turn] = []
-    question: str | None = None
-    answer_parts: list[str] = []
-
-    def close() -> None:
-        if question is not None and answer_parts:
-            turns.append(Turn(question, "\n\n".join(answer_parts)))
-
-    for index, message in enumerate(history or ()):
-        role = message_role(message)
-        if role == "user":
-            close()
-            question, answer_parts = unescape_text(message_text(message)).strip(), []
-        elif role == "assistant" and question is not None:
-            if index in skip:
-                close()  # a blank question gets an error with no user message of its own
-                question, answer_parts = None, []
-                continue
-            # Escaped text holds no `<`: any tag is one of ours (quotes_with_language).
-            text = unescape_text(_unlinked(_TAG.sub("", message_text(message)))).strip()
-            if text:
-                answer_parts.append(text)
-    close()
-    return turns
-
-
-# --------------------------------------------------------------------------- a chat turn
-
-
-class Service(Protocol):
-    def stream(self, question: str, history: Sequence[Turn] = (), language: str | None = None,
-               region: str | None = None) -> Iterator[str | Answer]: ...
-
-
-@dataclass
-class Reply:
-    """One state of the chat while a question is answered (the last one is final)."""
-
-    history: list[dict]
-    language: str
-    records: dict[int, dict]
-    sources: list[SourceView] = field(default_factory=list)
-    final: bool = False
-    answer: Answer | None = None
-
-
-def exchange_record(answer: Answer | None, language: str, question: str) -> dict:
-    """What the session remembers about an assistant message, for feedback and follow-ups."""
-    if answer is None:
-        return {"kind": "message", "language": language, "refused": False,
-                "passage_ids": [], "question": question}
-    return {"kind": "answer", "language": answer.language, "refused": answer.refused,
-            "passage_ids": [c.passage.passage_id for c in answer.citations],
-            "question": question}
-
-
-def respond(service: Service, question: str | None, history: Sequence[Any] | None,
-            records: Mapping[int, dict] | None, previous_language: str | None,
-            chosen: str | None = None, region: str | None = None,
-            over_budget: int | None = None) -> Iterator[Reply]:
-    """Ask `service` and yield the chat as it grows; errors become a message, never a trace.
-
-    `chosen`: the language picked with the switch; it beats the question's own. `region`:
-    the region picked (regions.REGIONS), or None for all. `over_budget`: the seconds the
-    guard gave a question over the ask budget (`over_budget_seconds`); it is answered with
-    the API's 429 sentence in the chat's language, without asking `service`, and like any
-    refused input it is no answer (`exchange_record`), so never follow-up context."""
-    question = question or ""
-    history = [dict(m) if isinstance(m, Mapping) else m for m in (history or [])]
-    records = dict(records or {})
-    chosen = chosen if chosen in LANGUAGES else None
-    language = chosen or ui_language(question, previous_language)
-    skip = {i for i, r in records.items() if r.get("kind") != "answer"}
-    turns = history_to_turns(history, skip)
-    if question.strip():
-        history.append({"role": "user", "content": echo_question(question)})
-        yield Reply(list(history), language, records)
-
-    answer: Answer | None = None
-    text = ""
-    try:
-        if over_budget is not None:
-            raise RateLimitedError(words(API, language)["rate_limited"].format(seconds=over_budget),
-                                   over_budget)
-        # Without words the question has no language of its own: answer in the one shown.
-        hint = chosen or (None if has_words(question) else language)
-        shown_at = time.monotonic()
-        for piece in service.stream(question, turns, hint, region):
-            if isinstance(piece, Answer):
-                answer = piece
-                break
-            text += piece
-            if time.monotonic() - shown_at >= STREAM_INTERVAL_SECONDS:
-                shown_at = time.monotonic()
-                yield Reply(history + [{"role": "assistant", "content": answer_message(text)}],
-                            language, records)
-        if answer is None:
-            raise RuntimeError("the service stream ended without an Answer")
-        message = link_markers(quotes_with_language(answer_message(answer.text), answer), answer)
-        if answer.refused:
-            message = link_referrals(message)
-        language = answer.language if answer.language in LANGUAGES else language
-    except AssistantError as error:
-        message = escape_text(str(error))
-    except Exception:
-        log.exception("the chat could not answer a question")
-        message = escape_text(labels(language)["apology"])
-        answer = None
-    history.append({"role": "assistant", "content": message})
-    records[len(history) - 1] = exchange_record(answer, language, question)
-    yield Reply(history, language, records, source_views(answer, language), final=True,
-                answer=answer)
-
-
-def over_budget_seconds(headers: Mapping[str, str]) -> int | None:
-    """The seconds the guard marked a question over the asker's ask budget with
-    (chat_routes.OVER_BUDGET); None for any other question."""
-    seconds = headers.get(OVER_BUDGET, "")
-    return int(seconds) if seconds.isdigit() else None

@@ -26,6 +26,7 @@ from assistant.serve.api_guard import BUSY, BUSY_SECONDS, Guard, StreamLimits, e
 from assistant.serve.api_messages import preferred_language
 from assistant.answer.catalogue import chat_script, widget_script
 from assistant.serve.chat_routes import ChatEvents
+from assistant.serve.feedback_log import FeedbackLog
 from assistant.serve.log_guard import guard_logs
 from assistant.serve.security_headers import security_headers
 from assistant.config import Settings
@@ -95,7 +96,7 @@ def create_app(settings: Settings, service: Assistant | None = None, *,
         return HTMLResponse(page.replace("{{lang}}", lang))
 
     own_routes = list(app.routes)
-    blocks = _mount_ui(app, service) if with_ui else None
+    blocks = _mount_ui(app, service, state.feedback) if with_ui else None
     guard_logs()  # Gradio's tracebacks (they repeat the client's input) become one line
     app.state.chat = blocks
     app.add_middleware(Guard, allowed_origins=settings.allowed_origins,
@@ -137,18 +138,14 @@ def load_ui() -> ModuleType | None:
         return None
 
 
-def _mount_ui(app: FastAPI, service: Assistant):
+def _mount_ui(app: FastAPI, service: Assistant, feedback: FeedbackLog):
     """Mount the Gradio chat at `/` (last: it catches every path the routes above leave);
     the mounted Blocks, or None without ui.py."""
     ui = load_ui()
     if ui is None:
         logger.warning("ui.py not found: the chat is not mounted at /")
         return None
-    import gradio as gr
-
-    blocks = ui.build_demo(service, concurrency=service.settings.chat_concurrency)
-    gr.mount_gradio_app(app, blocks, path="/", **getattr(ui, "MOUNT_OPTIONS", {}))
-    return blocks
+    return ui.mount(app, service, feedback)
 
 
 class HeadAsGet:
