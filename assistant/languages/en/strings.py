@@ -146,8 +146,9 @@ STRINGS = Strings(
         "feedback": "A thumbs up or down is kept with the passages it is about, not with your question.",
         "feedback_questions": "The operator of this site also keeps the question with a thumbs up or down.",
         "conversations": (
-            "Conversations are not kept on the server; they stay in your browser until you clear "
-            "them or close the window. The server's logs hold no questions."
+            "Conversations are not stored on the server: it holds your last questions and answers "
+            "in memory only for your session, to understand a follow-up question, and never "
+            "writes them down. They stay in your browser until you clear them or close the window. The server's logs hold no questions."
         ),
         "retention": "Everything is deleted after {days} days.",
         "third_parties": "The assistant sends nothing to other services.",

@@ -145,7 +145,9 @@ STRINGS = Strings(
         ),
         "feedback_questions": "L'exploitant de ce site conserve aussi la question avec un pouce levé ou baissé.",
         "conversations": (
-            "Les conversations ne sont pas conservées sur le serveur ; elles restent dans votre "
+            "Les conversations ne sont pas enregistrées sur le serveur : il garde vos dernières "
+            "questions et réponses en mémoire pendant votre session seulement, pour comprendre "
+            "une question de suivi, et ne les écrit nulle part. Elles restent dans votre "
             "navigateur jusqu'à ce que vous les effaciez ou fermiez la fenêtre. Les journaux du "
             "serveur ne contiennent aucune question."
         ),

@@ -149,8 +149,10 @@ STRINGS = Strings(
         ),
         "feedback_questions": "De beheerder van deze site bewaart bij een duim omhoog of omlaag ook de vraag.",
         "conversations": (
-            "Gesprekken worden niet op de server bewaard; ze blijven in uw browser tot u het "
-            "gesprek wist of het venster sluit. De logbestanden van de server bevatten geen "
+            "Gesprekken worden niet op de server opgeslagen: die houdt uw laatste vragen en "
+            "antwoorden alleen tijdens uw sessie in het geheugen, om een vervolgvraag te "
+            "begrijpen, en schrijft ze nergens weg. Ze blijven in uw browser tot u het gesprek "
+            "wist of het venster sluit. De logbestanden van de server bevatten geen "
             "vragen."
         ),
         "retention": "Alles wordt na {days} dagen gewist.",
