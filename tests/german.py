@@ -113,6 +113,8 @@ STRINGS = replace(
     api={
         "rate_limited": "Zu viele Fragen hintereinander. Versuchen Sie es in {seconds} Sekunden "
                         "erneut.",
+        "busy": "Der Assistent ist gerade ausgelastet. Versuchen Sie es in ein paar Sekunden "
+                "erneut.",
         "forbidden_origin": "Der Assistent ist auf dieser Website nicht aktiviert.",
         "body_too_large": "Die Anfrage ist zu groß (höchstens {limit} Bytes).",
         "malformed_json": "Die Anfrage ist kein gültiges JSON.",

@@ -1,4 +1,4 @@
-"""The server's edge: one error shape, exception handlers, and the Guard every request passes.
+"""The server's edge: the Guard every request passes (the error shape: error_shape.py).
 
 `Guard` is pure ASGI middleware around the whole app: the API, the widget and the Gradio
 chat. For every route it refuses a request that names a host the deployment is not reached
@@ -18,26 +18,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
-import traceback
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
-from pathlib import Path
 from typing import Protocol
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.serve.api_messages import preferred_language, say
 from assistant.serve.chat_routes import (OVER_BUDGET, ChatEvents, ChatRoute, chat_route,
                                          stream_session)
-from assistant.errors import AssistantError, RateLimitedError
+from assistant.errors import RateLimitedError
+from assistant.serve.error_shape import error_body, log_unhandled, status_message
 from assistant.serve.origins import Origins
 from assistant.serve.security_headers import HEADER_NAMES, security_headers
 
@@ -48,86 +42,9 @@ EMBEDDABLE = frozenset({"/widget.js"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A request line and headers beyond this are refused (h11 only bounds a head still arriving).
 MAX_HEAD_BYTES = 16 * 1024
-# A full server's answer: 503, this sentence, Retry-After (the connection cap in server.py,
-# the cap on open streams here). (catalogue.API is owned by the answering work; this one
-# sentence waits here to join it.)
+# A full server's answer: 503, the catalogue's "busy" sentence, Retry-After this long (the
+# connection cap in server.py, the cap on open streams here).
 BUSY_SECONDS = 5
-BUSY = {"nl": "De assistent is even te druk. Probeer het over enkele seconden opnieuw.",
-        "fr": "L'assistant est momentanément surchargé. Réessayez dans quelques secondes.",
-        "en": "The assistant is busy. Please try again in a few seconds."}
-
-
-# --------------------------------------------------------------------------- error shape, client key
-
-
-def error_body(status: int, message: str) -> dict:
-    return {"error": {"status": status, "message": message}}
-
-
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(error_body(status, message), status_code=status, headers=headers)
-
-
-def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def status_message(status: int, language: str) -> str:
-    return say("internal", language) if status >= 500 else HTTPStatus(status).phrase
-
-
-def log_unhandled(error: BaseException, method: str, path: str) -> None:
-    """One line: the error it was raised from and where (no message: it may hold the
-    asker's text)."""
-    while error.__cause__ is not None:
-        error = error.__cause__
-    frames = traceback.extract_tb(error.__traceback__)
-    where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
-    logger.error("unhandled %s at %s on %s %s", type(error).__name__, where, method, path)
-
-
-# --------------------------------------------------------------------------- errors
-
-# A field name as clients send it; pydantic also puts model and validator names in `loc`.
-_FIELD = re.compile(r"[a-z_][a-z0-9_]*")
-# "… or instance of AskRequest", and any other CamelCase name of a class.
-_CLASS_NAME = re.compile(r"(?: or)? (?:an )?instance of \w+|\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b")
-
-
-def validation_message(error: RequestValidationError, language: str) -> str:
-    problems = error.errors()
-    if any(p.get("type") == "json_invalid" for p in problems):
-        return say("malformed_json", language)
-    first = problems[0] if problems else {}
-    where = ".".join(str(part) for part in first.get("loc", ())
-                     if isinstance(part, int) or (_FIELD.fullmatch(str(part))
-                                                  and part not in ("body", "query")))
-    message = _CLASS_NAME.sub("", first.get("msg", "invalid value")).strip() or "invalid value"
-    detail = f"{where}: {message}" if where else message
-    return say("invalid", language, detail=detail[:200])
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(AssistantError)
-    async def assistant_error(request: Request, error: AssistantError) -> JSONResponse:
-        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimitedError) else None
-        if error.status >= 500:
-            logger.warning("%s on %s", type(error).__name__, request.url.path)
-        return error_response(error.status, str(error), headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        return error_response(422, validation_message(error, preferred_language(request.headers)))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        message = error.detail if isinstance(error.detail, str) else "Error"
-        return error_response(error.status_code, message, getattr(error, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
-        log_unhandled(error, request.method, request.url.path)
-        return error_response(500, say("internal", preferred_language(request.headers)))
 
 
 # --------------------------------------------------------------------------- the guard
@@ -173,7 +90,7 @@ class OpenStreams:
             raise Refused(429, say("rate_limited", language, seconds=BUSY_SECONDS),
                           {"retry-after": str(BUSY_SECONDS), "connection": "close"})
         if self.total >= self.limits.total:
-            raise Refused(503, BUSY.get(language, BUSY["en"]),
+            raise Refused(503, say("busy", language),
                           {"retry-after": str(BUSY_SECONDS), "connection": "close"})
         self.by_client[client] = self.by_client.get(client, 0) + 1
         self.total += 1
@@ -298,7 +215,7 @@ class Guard:
                 if reply.started:
                     await reply.end_stream()
                 else:
-                    await reply.error(503, BUSY.get(reply.language, BUSY["en"]),
+                    await reply.error(503, say("busy", reply.language),
                                       {"retry-after": str(BUSY_SECONDS)})
                 return
         await reply.finish()

@@ -21,9 +21,11 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.datastructures import Headers
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from assistant.serve.api import Readiness, install_api
-from assistant.serve.api_guard import BUSY, BUSY_SECONDS, Guard, StreamLimits, error_body
-from assistant.serve.api_messages import preferred_language
+from assistant.serve.api import install_api
+from assistant.serve.api_state import Readiness
+from assistant.serve.api_guard import BUSY_SECONDS, Guard, StreamLimits
+from assistant.serve.error_shape import error_body
+from assistant.serve.api_messages import preferred_language, say
 from assistant.answer.catalogue import chat_script, widget_script
 from assistant.serve.chat_routes import ChatEvents
 from assistant.serve.feedback_log import FeedbackLog
@@ -252,7 +254,7 @@ async def _server_full(scope, receive, send) -> None:
     if scope["type"] != "http":
         return
     language = preferred_language(Headers(scope=scope))
-    body = json.dumps(error_body(503, BUSY[language]), ensure_ascii=False).encode()
+    body = json.dumps(error_body(503, say("busy", language)), ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": 503,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode()),

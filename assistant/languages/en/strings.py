@@ -18,6 +18,7 @@ STRINGS = Strings(
     },
     api={
         "rate_limited": "Too many questions in a row. Please try again in {seconds} seconds.",
+        "busy": "The assistant is busy. Please try again in a few seconds.",
         "forbidden_origin": "The assistant is not enabled on this site.",
         "body_too_large": "The request is too large (at most {limit} bytes).",
         "malformed_json": "The request body is not valid JSON.",

@@ -20,6 +20,7 @@ STRINGS = Strings(
     },
     api={
         "rate_limited": "Trop de questions d'affilée. Réessayez dans {seconds} secondes.",
+        "busy": "L'assistant est momentanément surchargé. Réessayez dans quelques secondes.",
         "forbidden_origin": "L'assistant n'est pas activé sur ce site.",
         "body_too_large": "La requête est trop volumineuse ({limit} octets au maximum).",
         "malformed_json": "La requête n'est pas du JSON valide.",

@@ -20,6 +20,7 @@ STRINGS = Strings(
     },
     api={
         "rate_limited": "Te veel vragen na elkaar. Probeer het over {seconds} seconden opnieuw.",
+        "busy": "De assistent is even te druk. Probeer het over enkele seconden opnieuw.",
         "forbidden_origin": "De assistent is niet ingeschakeld op deze website.",
         "body_too_large": "Het verzoek is te groot (maximaal {limit} bytes).",
         "malformed_json": "Het verzoek is geen geldige JSON.",
