@@ -807,7 +807,7 @@ def test_an_unexpected_error_is_one_log_line_and_a_500_in_the_shape(
                 client.get("/late").read()
     finally:
         logging.getLogger("uvicorn").removeHandler(kept)
-    ours = [r for r in caplog.records if r.name == "assistant.serve.api_guard"]
+    ours = [r for r in caplog.records if r.name == "assistant.serve.error_shape"]
     assert len(ours) == 2, [r.getMessage() for r in caplog.records]
     assert all("RuntimeError at test_guard_routes.py:" in r.getMessage() for r in ours)
     errors = [r for r in kept.records if r.levelno >= logging.ERROR]

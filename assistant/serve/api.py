@@ -9,151 +9,37 @@ The per-client budgets are here; the guard charges the chat's events to the same
 from __future__ import annotations
 
 import logging
-import math
-import threading
-import time
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic.json_schema import models_json_schema
-from limits import parse as parse_limit
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import iterate_in_threadpool
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from assistant.serve.api_guard import client_key, error_body, error_response, install_error_handlers
-from assistant.serve.api_messages import preferred_language, say
-from assistant.serve.feedback_log import FeedbackLog
+from assistant.answer.citations import citation_json
+from assistant.errors import AssistantError, NotReadyError
+from assistant.serve.error_shape import error_body, error_response, install_error_handlers
+from assistant.serve.api_messages import say
 from assistant.serve.api_models import (ASK_STREAM_EVENTS, ERRORS, EVENT_MODELS, AskRequest,
                                         AskResponse, FeedbackRequest, FeedbackResponse,
                                         HealthResponse, Question, REGION_HELP, Region,
-                                        SearchResponse, answer_json, hit_json, sse_json, to_turns)
-from assistant.answer.citations import citation_json
-from assistant.errors import AssistantError, InputError, NotReadyError, RateLimitedError
-from assistant.config import Settings
+                                        SearchResponse, answer_json, hit_json, sse_json)
+from assistant.serve.api_state import (ApiState, Readiness, State, ask_limit, feedback_limit,
+                                       search_limit)
 from assistant.serve.openai_api import openai_router
 from assistant.serve.openai_models import CHAT_EVENT_MODELS
 from assistant.serve.streaming import HeldBack, started
-from assistant.pipeline import Pipeline
 from assistant.service import Assistant
-from assistant.types import Answer, Turn
+from assistant.types import Answer
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER_S = 5  # while the model or the index loads, or the store is out of reach
 
 
-# --------------------------------------------------------------------------- state
-
-
-class RateLimit:
-    """A moving window per client key, in memory (one process)."""
-
-    def __init__(self, rule: str) -> None:
-        self.item = parse_limit(rule)
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
-
-    def hit(self, key: str, language: str | None) -> None:
-        if self.limiter.hit(self.item, key):
-            return
-        reset_at, _remaining = self.limiter.get_window_stats(self.item, key)
-        seconds = max(1, math.ceil(reset_at - time.time()))
-        raise RateLimitedError(say("rate_limited", language, seconds=seconds), seconds)
-
-
-class Readiness:
-    """Loads the model and the index in the background; health reports how far it got."""
-
-    def __init__(self, pipeline: Pipeline) -> None:
-        self.pipeline = pipeline
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self.error: str | None = None
-
-    def loaded(self) -> bool:
-        return self.pipeline.is_loaded  # the retriever holds the model and the index
-
-    def start(self) -> None:
-        with self._lock:
-            if self.loaded() or (self._thread is not None and self._thread.is_alive()):
-                return
-            self._thread = threading.Thread(target=self._load, name="assistant-warmup", daemon=True)
-            self._thread.start()
-
-    def _load(self) -> None:
-        try:
-            self.pipeline.retriever  # noqa: B018
-            self.error = None
-        except AssistantError as error:
-            self.error = str(error)
-        except Exception:  # noqa: BLE001  (reported by health, logged here)
-            logger.exception("loading the model and the index failed")
-            self.error = "The model or the index could not be loaded; see the server log."
-
-    def status(self) -> str | None:
-        """None when ready, else the reason (a failed load is retried on the next call)."""
-        if self.loaded():
-            return None
-        loading = self._thread is not None and self._thread.is_alive()
-        error = None if loading else self.error
-        if not loading:
-            self.start()
-        return error or say("loading", "en")
-
-
-@dataclass
-class ApiState:
-    service: Assistant
-    settings: Settings
-    readiness: Readiness
-    ask_limit: RateLimit
-    search_limit: RateLimit
-    feedback_limit: RateLimit
-    feedback: FeedbackLog
-
-    @classmethod
-    def create(cls, service: Assistant, settings: Settings,
-               readiness: Readiness | None = None) -> ApiState:
-        return cls(service, settings, readiness or Readiness(service.pipeline),
-                   RateLimit(settings.rate_limit), RateLimit(settings.search_rate_limit),
-                   RateLimit(settings.feedback_rate_limit), FeedbackLog(settings.feedback_dir))
-
-    def budgets(self) -> dict[str, RateLimit]:
-        """By the name that prefixes each client key (`ask:<address>`)."""
-        return {"ask": self.ask_limit, "search": self.search_limit, "feedback": self.feedback_limit}
-
-    def history(self, messages: Sequence[tuple[str, str]], language: str | None) -> list[Turn]:
-        limit = self.settings.max_history_messages
-        if len(messages) > limit:
-            raise InputError(say("history", language, limit=limit))
-        return to_turns(messages)
-
-
 # --------------------------------------------------------------------------- /api
-
-
-def api_state(request: Request) -> ApiState:
-    """The state `install_api` keeps on the app: the handlers below serve any app."""
-    return request.app.state.api
-
-
-State = Annotated[ApiState, Depends(api_state)]
-
-
-def ask_limit(request: Request, state: State) -> None:
-    state.ask_limit.hit(f"ask:{client_key(request)}", preferred_language(request.headers))
-
-
-def search_limit(request: Request, state: State) -> None:
-    state.search_limit.hit(f"search:{client_key(request)}", preferred_language(request.headers))
-
-
-def feedback_limit(request: Request, state: State) -> None:
-    state.feedback_limit.hit(f"feedback:{client_key(request)}", preferred_language(request.headers))
 
 
 api_router = APIRouter(tags=["assistant"], responses=ERRORS)
@@ -166,12 +52,13 @@ def ask(body: AskRequest, state: State) -> dict:
     return answer_json(state.service.ask(body.question, history, body.lang, body.region))
 
 
-@api_router.post("/ask/stream", dependencies=[Depends(ask_limit)],
-             responses={200: {"content": {"text/event-stream": {"x-sse-events": ASK_STREAM_EVENTS}},
-                              "description": "Events `delta` ({text}), `answer` ({text}: the final "
-                                             "text, only when it differs from the deltas joined, as "
-                                             "with a checked LLM reply), `citations` (list), "
-                                             "`done` ({lang, refused}); `error` ({status, message})."}})
+@api_router.post(
+    "/ask/stream", dependencies=[Depends(ask_limit)],
+    responses={200: {"content": {"text/event-stream": {"x-sse-events": ASK_STREAM_EVENTS}},
+                     "description": "Events `delta` ({text}), `answer` ({text}: the final "
+                                    "text, only when it differs from the deltas joined, as "
+                                    "with a checked LLM reply), `citations` (list), "
+                                    "`done` ({lang, refused}); `error` ({status, message})."}})
 async def ask_stream(body: AskRequest, state: State) -> EventSourceResponse:
     """The answer as server-sent events: text pieces, then the citations, then `done`."""
     service = state.service
@@ -225,7 +112,7 @@ def health(state: State) -> Any:
 
 
 @api_router.post("/feedback", status_code=201, response_model=FeedbackResponse,
-             dependencies=[Depends(feedback_limit)])
+                 dependencies=[Depends(feedback_limit)])
 def feedback(body: FeedbackRequest, state: State) -> dict:
     """A vote on an answer; stored with the cited passage ids only (no question text)."""
     state.feedback.append(body.vote, body.passage_ids, body.lang)
@@ -239,7 +126,7 @@ def install_api(app: FastAPI, service: Assistant, readiness: Readiness | None = 
     """Routes under /api and /v1 and the error shape, on `app` (the server adds the Guard)."""
     settings = service.settings
     state = ApiState.create(service, settings, readiness)
-    api, openai = api_router, openai_router(state)
+    api, openai = api_router, openai_router
     app.include_router(api, prefix="/api")
     app.include_router(openai, prefix="/v1")
     # Unknown paths under /api and /v1, asked with any method (QUERY, PROPFIND, ...), answer in

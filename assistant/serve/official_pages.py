@@ -9,7 +9,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from assistant.answer import catalogue
-from assistant.serve.api_guard import error_response
+from assistant.serve.error_shape import error_response
 from assistant.serve.api_messages import preferred_language, say
 from assistant.config import Settings
 from assistant.serve.insight import InsightLog, report_json
