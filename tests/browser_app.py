@@ -227,3 +227,15 @@ def ask_chat(page, question: str):
     expect(answer).to_contain_text("[1]")
     expect(page.locator("#feedback-up")).to_be_visible()  # the answer is final
     return answer
+
+
+def ask_widget(page, question: str):
+    """Ask in the open widget; its reply bubble once answered (an answer, a refusal or a notice)."""
+    from playwright.sync_api import expect
+
+    before = page.locator(".msg.bot, .msg.notice").count()
+    page.locator("#ha-input").fill(question)
+    page.locator("#ha-input").press("Enter")
+    bubble = page.locator(".msg.bot, .msg.notice").nth(before)
+    expect(bubble).to_have_attribute("aria-busy", "false")
+    return bubble

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from browser_app import (ARTIFACTS, NETCO_FR, PRESSURE_EN, PROEFTUIN_NL, App, app_fixture,
-                         ask_chat, axe_violations, browser_fixture, describe, open_chat,
+                         ask_chat, ask_widget, axe_violations, browser_fixture, describe, open_chat,
                          open_page)
 
 from assistant.serve import chat_view as view
@@ -44,17 +44,6 @@ def shot(page, name: str, full_page: bool = False) -> None:
     path = ARTIFACTS / name
     page.screenshot(path=str(path), full_page=full_page)
     assert path.stat().st_size > 5_000
-
-
-def ask_widget(page, question: str):
-    from playwright.sync_api import expect
-
-    before = page.locator(".msg.bot").count()
-    page.locator("#ha-input").fill(question)
-    page.locator("#ha-input").press("Enter")
-    bubble = page.locator(".msg.bot").nth(before)
-    expect(bubble).to_have_attribute("aria-busy", "false")
-    return bubble
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from browser_app import (ARTIFACTS, NETCO_FR, PRESSURE_EN, PROEFTUIN_NL, App, app_fixture,
-                         LIVE_RECORDER, HeldService, announced, ask_chat, browser_fixture,
-                         open_chat, open_page)
+                         LIVE_RECORDER, HeldService, announced, ask_chat, ask_widget,
+                         browser_fixture, open_chat, open_page)
 from conftest import SEED_CORPUS
 from fakes import FixedPolicy, HashingEmbedder
 from loopback import LoopbackServer
@@ -194,8 +194,8 @@ def test_a_reload_keeps_the_chats_conversation_until_it_is_cleared(page, app: Ap
     answer = ask_chat(page, NETCO_FR)
     said = answer.inner_text().strip()
     sources = page.locator("#sources-panel .gr-accordion:visible")
+    expect(sources.first).to_be_visible()  # rendered in the same update, maybe a frame later
     titles = sources.all_inner_texts()
-    assert titles
     page.locator("#question input").fill("nog niet verstuurd")
 
     page.reload()
@@ -204,6 +204,7 @@ def test_a_reload_keeps_the_chats_conversation_until_it_is_cleared(page, app: Ap
     assert page.locator("#chat [data-testid=bot]").last.inner_text().strip() == said
     expect(page.locator("#header")).to_contain_text(view.labels("fr")["title"])
     expect(page.locator("#feedback-up")).to_be_visible()
+    expect(sources).to_have_count(len(titles))
     assert sources.all_inner_texts() == titles
     expect(page.locator("#region input")).to_have_value(view.labels("fr")["region_brussels"])
     expect(page.locator("#question input")).to_have_value("nog niet verstuurd")
@@ -255,17 +256,6 @@ def open_widget(page, url: str) -> None:
     page.goto(url)
     page.locator(".launcher").click()
     expect(page.locator("#ha-input")).to_be_focused()
-
-
-def ask_widget(page, question: str):
-    from playwright.sync_api import expect
-
-    before = page.locator(".msg.bot, .msg.notice").count()
-    page.locator("#ha-input").fill(question)
-    page.locator("#ha-input").press("Enter")
-    bubble = page.locator(".msg.bot, .msg.notice").nth(before)
-    expect(bubble).to_have_attribute("aria-busy", "false")
-    return bubble
 
 
 def test_the_widget_keeps_its_conversation_and_open_panel_across_portal_pages(

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 from browser_app import (ARTIFACTS, LIVE_RECORDER, NETCO_FR, App, announced, app_fixture,
-                         axe_violations, browser_fixture, describe, open_chat, open_page, said)
+                         ask_widget, axe_violations, browser_fixture, describe, open_chat,
+                         open_page, said)
 
 from assistant.answer.catalogue import PRIVACY, WIDGET
 from assistant.config import Settings
@@ -38,17 +39,6 @@ def shot(page, name: str) -> None:
 def assert_no_violations(page, where: str) -> None:
     found = axe_violations(page)
     assert not found, f"{where}: {len(found)} WCAG violations\n{describe(found)}"
-
-
-def ask_widget(page, question: str):
-    from playwright.sync_api import expect
-
-    before = page.locator(".msg.bot").count()
-    page.locator("#ha-input").fill(question)
-    page.locator("#ha-input").press("Enter")
-    bubble = page.locator(".msg.bot").nth(before)
-    expect(bubble).to_have_attribute("aria-busy", "false")
-    return bubble
 
 
 def test_on_a_phone_the_widget_is_a_full_screen_dialog_that_keeps_the_focus(
