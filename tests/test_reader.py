@@ -10,6 +10,7 @@ import pytest
 
 from assistant.answer.extractive import ExtractiveAnswerer, ExtractiveSettings, Sentence
 from assistant.read.features import SCALARS, candidates, pair_features
+import assistant.fitted as fitted_module
 import assistant.models.reader as reader_module
 from assistant.errors import ModelNotPreparedError
 from assistant.models.reader import READER_FILE, ReaderModel, fitted_reader, verify_reader
@@ -107,9 +108,12 @@ def test_prepare_verifies_the_reader_and_names_a_damaged_one(tmp_path, monkeypat
     damaged = tmp_path / "reader.json"
     damaged.write_text(json.dumps(data), encoding="utf-8")
     monkeypatch.setattr(reader_module, "READER_FILE", damaged)
+    monkeypatch.setattr(fitted_module, "FOLDER", tmp_path)
     fitted_reader.cache_clear()
+    fitted_module._read.cache_clear()
     try:
         with pytest.raises(ModelNotPreparedError, match="probe logit"):
             verify_reader(GEMMA, SCALARS)
     finally:
         fitted_reader.cache_clear()
+        fitted_module._read.cache_clear()

@@ -5,7 +5,6 @@ fitted/reader.json (trained by assistant/fitted/train_reader.py). The reading st
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 
 from assistant.errors import ModelNotPreparedError
-from assistant.fitted import FOLDER
+from assistant.fitted import FOLDER, _read
 
 READER_FILE = FOLDER / "reader.json"
 
@@ -57,8 +56,9 @@ def verify_reader(encoder: str, known: Sequence[str]) -> str:
     """One line on the encoder's reader, or ModelNotPreparedError when its file is damaged
     (`known`: the feature names the reading stage computes)."""
     try:
-        model = fitted_reader(encoder)
-        stored = json.loads(READER_FILE.read_text(encoding="utf-8"))["models"].get(encoder, {})
+        models = _read("reader")["models"]
+        stored = models.get(encoder, {})
+        model = ReaderModel.from_dict(stored) if encoder in models else None
         unknown = set(model.features) - set(known) if model else set()
         if unknown or (model and stored.get("probe") != model.probe()):
             raise ValueError(f"unknown features {sorted(unknown)}" if unknown else
@@ -78,5 +78,5 @@ def fitted_reader(encoder: str) -> ReaderModel | None:
     """The reader trained on this encoder's vectors, or None (retrieval's order is kept)."""
     if not READER_FILE.exists():  # before the first `train_reader --write`
         return None
-    models = json.loads(READER_FILE.read_text(encoding="utf-8"))["models"]
+    models = _read("reader")["models"]
     return ReaderModel.from_dict(models[encoder]) if encoder in models else None
