@@ -31,7 +31,6 @@ from assistant.languages import LANGUAGES
 from assistant.pipeline import Pipeline
 from assistant.read.features import SCALARS, Candidate, candidates, pair_features
 from assistant.models.reader import ReaderModel
-from assistant.search.language import detect_language
 from .fit import FOLDS, store_fitted
 from .reader_data import HOUSING_QA, TrainQuestion, read_housing_qa, write_corpus
 
@@ -79,7 +78,7 @@ def build_index(index: Path, settings: Settings) -> Pipeline:
 def collect(pipeline: Pipeline, questions: list[TrainQuestion], pool_size: int) -> list[Pool]:
     pools, started = [], time.monotonic()
     for number, question in enumerate(questions, 1):
-        result = pipeline.search(question.q, k=pool_size, language=detect_language(question.q))
+        result = pipeline.search(question.q, k=pool_size)
         pool = candidates(result)
         if not pool:
             continue
