@@ -29,7 +29,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from assistant.ingest.corpus_files import UnreadableFile
+from assistant.ingest.corpus_files import UnreadableFile, one_line
 
 _MB = 2**20
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # so the worker imports this copy
@@ -37,10 +37,6 @@ _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # so the worker imports thi
 
 class ReaderFailed(Exception):
     """The reader raised on a malformed file; the message is one line, safe to print."""
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split())[:200] or type(error).__name__
 
 
 def _address_space() -> int | None:
@@ -77,7 +73,7 @@ def _serve(jobs: Connection, replies: Connection, memory_bytes: int) -> None:
         except UnreadableFile as error:
             reply = ("unreadable", str(error))
         except Exception as error:  # noqa: BLE001  (a parser's own error: one line back)
-            reply = ("failed", _one_line(error))
+            reply = ("failed", one_line(error))
         try:
             replies.send(reply)
         except MemoryError:
