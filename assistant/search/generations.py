@@ -152,8 +152,7 @@ class ServerIndex:
 
     @reachable
     def create(self, generation: str, copy_of: str | None = None) -> PassageStore:
-        store = passage_store(self._client, f"{self._prefix}-{generation}")
-        store.unreachable = self.unreachable
+        store = passage_store(self._client, f"{self._prefix}-{generation}", self.unreachable)
         if copy_of is not None:
             store.copy_from(self.open(copy_of))
         return store

@@ -204,5 +204,5 @@ def _collection(client, name: str):
         name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
 
 
-def passage_store(client, prefix: str) -> PassageStore:
-    return PassageStore(_collection(client, f"{prefix}-passages"))
+def passage_store(client, prefix: str, unreachable: str | None = None) -> PassageStore:
+    return PassageStore(_collection(client, f"{prefix}-passages"), unreachable)
