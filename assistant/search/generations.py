@@ -18,8 +18,8 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.errors import IndexNotFoundError, StoreUnavailableError
-from assistant.search.store import (PassageStore, chroma_settings, is_gone, is_unreachable,
-                                    passage_store, reachable)
+from assistant.search.store import (CANNOT_OPEN, PassageStore, as_unavailable, chroma_settings,
+                                    is_gone, passage_store, reachable)
 
 
 def new_generation_name() -> str:
@@ -61,12 +61,12 @@ class LocalIndex:
 
         folder = self.index_dir / generation / "chroma"
         if not folder.is_dir():  # discarded since the pointer was read: never re-create it
-            raise StoreUnavailableError("The search index cannot be opened.")
+            raise StoreUnavailableError(CANNOT_OPEN)
         try:
             return passage_store(chromadb.PersistentClient(str(folder), settings=chroma_settings()),
                           self._prefix)
         except Exception as error:  # chromadb raises many types for a damaged folder
-            raise StoreUnavailableError("The search index cannot be opened.") from error
+            raise StoreUnavailableError(CANNOT_OPEN) from error
 
     def create(self, generation: str, copy_of: str | None = None) -> PassageStore:
         target = self.index_dir / generation
@@ -146,9 +146,8 @@ class ServerIndex:
                 self._client.get_collection(f"{name}-passages", embedding_function=None),
                 self.unreachable)
         except Exception as error:
-            if is_unreachable(error):
-                raise StoreUnavailableError(self.unreachable) from error
-            raise StoreUnavailableError("The search index cannot be opened.") from error
+            raise (as_unavailable(error, self.unreachable)
+                   or StoreUnavailableError(CANNOT_OPEN)) from error
 
     @reachable
     def create(self, generation: str, copy_of: str | None = None) -> PassageStore:

@@ -34,6 +34,19 @@ def is_gone(error: BaseException) -> bool:
     return type(error).__name__ == "NotFoundError" and type(error).__module__.startswith("chromadb")
 
 
+CANNOT_OPEN = "The search index cannot be opened."
+
+
+def as_unavailable(error: BaseException, unreachable: str) -> StoreUnavailableError | None:
+    """A Chroma outage (`unreachable` says which server) or a vanished collection as our
+    StoreUnavailableError; None for any other error."""
+    if is_unreachable(error):
+        return StoreUnavailableError(unreachable)
+    if is_gone(error):
+        return StoreUnavailableError(CANNOT_OPEN)
+    return None
+
+
 def reachable(method):
     """A Chroma call whose outage is a StoreUnavailableError (503 "try again": the HTTP
     client reconnects by itself when the server is back) and whose vanished collection is
@@ -45,11 +58,10 @@ def reachable(method):
         except AssistantError:
             raise
         except Exception as error:
-            if is_unreachable(error):
-                raise StoreUnavailableError(self.unreachable) from error
-            if is_gone(error):
-                raise StoreUnavailableError("The search index cannot be opened.") from error
-            raise
+            unavailable = as_unavailable(error, self.unreachable)
+            if unavailable is None:
+                raise
+            raise unavailable from error
 
     return call
 
@@ -188,11 +200,10 @@ def _pages(collection, include: list[str], unreachable: str) -> Iterator[dict]:
         try:  # a generator: _reachable would not see what its pages raise
             page = collection.get(include=include, limit=_PAGE, offset=offset)
         except Exception as error:
-            if is_unreachable(error):
-                raise StoreUnavailableError(unreachable) from error
-            if is_gone(error):
-                raise StoreUnavailableError("The search index cannot be opened.") from error
-            raise
+            unavailable = as_unavailable(error, unreachable)
+            if unavailable is None:
+                raise
+            raise unavailable from error
         if not page["ids"]:
             return
         yield page
