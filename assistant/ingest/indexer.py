@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,9 +26,7 @@ from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from assistant.ingest.chunking import ChunkingParams, chunk_document, embedding_texts
-from assistant.config import Settings
-from assistant.ingest.documents import (DEFAULT_MAX_DECOMPRESSED_BYTES, ReadLimits, count_documents,
-                                        iter_corpus)
+from assistant.ingest.documents import ReadLimits, count_documents, iter_corpus
 from assistant.models.encoder import Embedder
 from assistant.errors import IndexLockedError, StoreUnavailableError
 from assistant.search.lexical import SAVED_NAME, LexicalIndex
@@ -156,14 +154,9 @@ def ingest(
     rebuild: bool = False,
     batch_size: int = 64,
     show_progress: bool = True,
-    max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
-    limits: ReadLimits | None = None,
+    limits: ReadLimits,
 ) -> IngestReport:
-    """`limits` bound what each file may cost to read; without them, the ASSISTANT_MAX_*
-    settings of the environment, with `max_decompressed_bytes`."""
-    if limits is None:
-        limits = replace(ReadLimits.from_settings(Settings()),
-                         max_decompressed_bytes=max_decompressed_bytes)
+    """`limits` bound what each file may cost to read."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with FileLock(str(lock_path), timeout=0):
