@@ -68,7 +68,7 @@ def create_app(settings: Settings, service: Assistant | None = None, *,
         lifespan=lifespan,
     )
     insight = install_official_pages(app, settings)  # /privacy, /insight; answers counted
-    service = service.counting(insight) if service else build_assistant(settings, insight=insight)
+    service = (service or build_assistant(settings)).counting(insight)
     readiness = Readiness(service.pipeline)
 
     @app.get("/api/docs", include_in_schema=False)  # before the API's catch-all for /api/*
