@@ -58,8 +58,8 @@ def candidates(result: SearchResult) -> list[Candidate]:
     return pool
 
 
-def _share(asked: set[str], text: str) -> float:
-    return len(asked & anchors(text)) / len(asked) if asked else 0.0
+def _share(asked: set[str], found: set[str]) -> float:
+    return len(asked & found) / len(asked) if asked else 0.0
 
 
 def pair_features(result: SearchResult, pool: list[Candidate]) -> np.ndarray:
@@ -73,12 +73,15 @@ def pair_features(result: SearchResult, pool: list[Candidate]) -> np.ndarray:
     hits = result.hits
     asked = anchors(result.question)
     digits = set(re.findall(r"\d+", result.question))
-    # Per passage: its best sentence and its anchors; per document: its best passage.
+    # Per passage: its best sentence, its title's anchors and its own; per document: its best
+    # passage. (The anchors of "title text" are those of the title and of the text together.)
     by_passage: dict[int, dict[int, float]] = {}
     for c, cosine in zip(pool, cosines):
         by_passage.setdefault(c.rank, {})[c.index] = float(cosine)
-    passage_anchors = {rank: _share(asked, f"{hits[rank].passage.meta.title} {hits[rank].passage.text}")
+    title_anchors = {rank: anchors(hits[rank].passage.meta.title) for rank in by_passage}
+    passage_anchors = {rank: _share(asked, title_anchors[rank] | anchors(hits[rank].passage.text))
                        for rank in by_passage}
+    sentence_anchors = [anchors(c.text) for c in pool]
     document_best: dict[str, float] = {}
     for hit in hits:
         document_best[hit.passage.doc_id] = max(document_best.get(hit.passage.doc_id, -1.0), hit.dense)
@@ -92,8 +95,8 @@ def pair_features(result: SearchResult, pool: list[Candidate]) -> np.ndarray:
             math.log1p(c.rank),
             c.hit.score - hits[0].score,
             c.hit.lexical,
-            _share(asked, c.text),
-            _share(asked, f"{c.hit.passage.meta.title} {c.text}"),
+            _share(asked, sentence_anchors[i]),
+            _share(asked, title_anchors[c.rank] | sentence_anchors[i]),
             float(c.hit.passage.meta.language == result.language),
             float(bool(_DIGIT.search(c.text))),
             float(bool(digits & set(re.findall(r"\d+", c.text)))),
@@ -103,7 +106,7 @@ def pair_features(result: SearchResult, pool: list[Candidate]) -> np.ndarray:
             max(by_passage[c.rank].values()) - cosines[i],
             max(by_passage[c.rank].get(c.index - 1, -1.0), by_passage[c.rank].get(c.index + 1, -1.0)),
             passage_anchors[c.rank],
-            _share(asked, c.hit.passage.meta.title),
+            _share(asked, title_anchors[c.rank]),
             document_best[c.hit.passage.doc_id] - hits[0].dense,
         )
         for i, c in enumerate(pool)
