@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from assistant.languages import DEFAULT_LANGUAGE, LANGUAGES, from_profiles, strings
+from assistant.languages.profile import Strings
 
 
 class Section(Mapping[str, Mapping[str, str]]):
@@ -54,8 +55,7 @@ class _Endonyms(Mapping[str, str]):
 
 
 ENDONYMS = _Endonyms()
-ANSWER, API, CHAT, WIDGET, PRIVACY = (Section(name) for name in
-                                      ("answer", "api", "chat", "widget", "privacy"))
+ANSWER, API, CHAT, WIDGET, PRIVACY = (Section(name) for name in Strings.SECTIONS)
 SECTIONS = {section.name: section for section in (ANSWER, API, CHAT, WIDGET, PRIVACY)}
 
 
