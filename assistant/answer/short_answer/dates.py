@@ -161,8 +161,13 @@ def _without_article(text: str, language: str) -> str:
     """"tot het" of "tot het voorjaar van 2024": the article before a date is left out; only
     the sentence's own language's articles ("de" is an article in Dutch, not in French)."""
     words = text.rstrip().rsplit(maxsplit=1)
-    articles = {fold(a) for a in profile(language).articles}
+    articles = _articles(language)
     return words[0] if len(words) == 2 and fold(words[1]) in articles else text
+
+
+@lru_cache(maxsize=None)
+def _articles(language: str) -> frozenset[str]:
+    return frozenset(fold(a) for a in profile(language).articles)
 
 
 def _open_ended(before: str, start: int, end: int, value: Date | Clock, language: str) -> Moment:
