@@ -24,7 +24,7 @@ from assistant.answer.refusal import Evidence
 from assistant.languages import from_profiles, profiles
 from assistant.languages.profile import alternation
 from assistant.search.folding import ANCHOR_CHARS, fold
-from assistant.search.lexical import stopwords
+from assistant.search.lexical import all_stopwords
 from assistant.search.regions import REGION_WORDS
 from assistant.types import Turn
 
@@ -51,8 +51,7 @@ def _back_reference() -> re.Pattern[str]:
 def _not_topic() -> frozenset[str]:
     """Stopwords and the words that ask or point rather than name a topic (the stopword lists
     miss most of those)."""
-    return frozenset().union(*(stopwords(p.code) | {fold(w) for w in p.asking_words}
-                               for p in profiles()))
+    return all_stopwords() | frozenset(fold(w) for p in profiles() for w in p.asking_words)
 
 
 @lru_cache(maxsize=1)

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 from assistant.answer.extractive import Sentence
 from assistant.fitted import LogisticModel, fitted_model
-from assistant.languages import from_profiles, profiles
+from assistant.languages import from_profiles
 from assistant.search.folding import anchors, fold
-from assistant.search.lexical import stopwords
+from assistant.search.lexical import all_stopwords
 from assistant.search.regions import REGION_WORDS
 from assistant.search.question import asks_for_number, has_number
 from assistant.search.retrieval import SearchResult
@@ -48,7 +48,7 @@ def _notanchors() -> frozenset[str]:
     """Stopwords of every language, and region names: "in Brussel" says where, not what is
     asked."""
     regions = {fold(word) for words in REGION_WORDS.values() for word in words}
-    return frozenset().union(*(stopwords(p.code) for p in profiles())) | frozenset(regions)
+    return all_stopwords() | frozenset(regions)
 
 
 def anchor_coverage(question: str, passages_text: str) -> float:

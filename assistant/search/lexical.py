@@ -21,7 +21,7 @@ import numpy as np
 import Stemmer
 from bm25s import stopwords as bm25_stopwords
 
-from assistant.languages import PROFILES
+from assistant.languages import PROFILES, from_profiles, profiles
 from assistant.search.folding import fold
 from assistant.types import Passage
 
@@ -46,6 +46,13 @@ def _stopword_list(name: str) -> frozenset[str]:
 def stopwords(language: str) -> frozenset[str]:
     """The profile's bm25s list, folded; none for a language without a profile."""
     return _stopword_list(PROFILES[language].stopwords) if language in PROFILES else frozenset()
+
+
+@from_profiles
+def all_stopwords() -> frozenset[str]:
+    """The stopwords of every language (the refusal's and the follow-ups' own words: a
+    question's language may be misdetected)."""
+    return frozenset().union(*(stopwords(p.code) for p in profiles()))
 
 
 def tokenize(text: str, language: str) -> list[str]:
