@@ -160,10 +160,12 @@ def follow_up_evidence(evidence: Evidence, question: str, history: Sequence[Turn
     Brussel?") that the passage it would be answered from (the best-scored sentence's) does
     not mention. Any of the top passages is not enough: the new word itself pulls in
     passages that merely name it."""
+    if evidence.refused:
+        return evidence
     source = scored[0].passage if scored else None
     text = f"{source.meta.title} {source.text}" if source else ""
     missing = unsupported_constraints(new_constraints(question, history), text)
-    if not missing or evidence.refused:
+    if not missing:
         return evidence
     return Evidence({**evidence.features, "unsupported_constraints": float(len(missing))},
                     refused=True)
