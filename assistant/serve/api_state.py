@@ -20,7 +20,7 @@ from limits.strategies import MovingWindowRateLimiter
 from assistant.config import Settings
 from assistant.errors import AssistantError, InputError, RateLimitedError
 from assistant.pipeline import Pipeline
-from assistant.serve.error_shape import client_key
+from assistant.serve.api_guard import client_key
 from assistant.serve.api_messages import preferred_language, say
 from assistant.serve.api_models import to_turns
 from assistant.serve.feedback_log import FeedbackLog
@@ -122,12 +122,12 @@ State = Annotated[ApiState, Depends(api_state)]
 
 
 def ask_limit(request: Request, state: State) -> None:
-    state.ask_limit.hit(f"ask:{client_key(request)}", preferred_language(request.headers))
+    state.ask_limit.hit(f"ask:{client_key(request.scope)}", preferred_language(request.headers))
 
 
 def search_limit(request: Request, state: State) -> None:
-    state.search_limit.hit(f"search:{client_key(request)}", preferred_language(request.headers))
+    state.search_limit.hit(f"search:{client_key(request.scope)}", preferred_language(request.headers))
 
 
 def feedback_limit(request: Request, state: State) -> None:
-    state.feedback_limit.hit(f"feedback:{client_key(request)}", preferred_language(request.headers))
+    state.feedback_limit.hit(f"feedback:{client_key(request.scope)}", preferred_language(request.headers))

@@ -28,10 +28,6 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     return JSONResponse(error_body(status, message), status_code=status, headers=headers)
 
 
-def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def status_message(status: int, language: str) -> str:
     return say("internal", language) if status >= 500 else HTTPStatus(status).phrase
 
