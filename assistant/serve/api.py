@@ -122,10 +122,11 @@ def feedback(body: FeedbackRequest, state: State) -> dict:
 # --------------------------------------------------------------------------- wiring
 
 
-def install_api(app: FastAPI, service: Assistant, readiness: Readiness | None = None) -> ApiState:
+def install_api(app: FastAPI, service: Assistant, readiness: Readiness | None = None,
+                feedback: FeedbackLog | None = None) -> ApiState:
     """Routes under /api and /v1 and the error shape, on `app` (the server adds the Guard)."""
     settings = service.settings
-    state = ApiState.create(service, settings, readiness)
+    state = ApiState.create(service, settings, readiness, feedback)
     api, openai = api_router, openai_router
     app.include_router(api, prefix="/api")
     app.include_router(openai, prefix="/v1")

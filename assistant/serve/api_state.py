@@ -96,11 +96,12 @@ class ApiState:
     feedback: FeedbackLog
 
     @classmethod
-    def create(cls, service: Assistant, settings: Settings,
-               readiness: Readiness | None = None) -> ApiState:
+    def create(cls, service: Assistant, settings: Settings, readiness: Readiness | None = None,
+               feedback: FeedbackLog | None = None) -> ApiState:
         return cls(service, settings, readiness or Readiness(service.pipeline),
                    RateLimit(settings.rate_limit), RateLimit(settings.search_rate_limit),
-                   RateLimit(settings.feedback_rate_limit), FeedbackLog(settings.feedback_dir))
+                   RateLimit(settings.feedback_rate_limit),
+                   feedback or FeedbackLog(settings.feedback_dir))
 
     def budgets(self) -> dict[str, RateLimit]:
         """By the name that prefixes each client key (`ask:<address>`)."""
