@@ -718,12 +718,13 @@
 
   // A refusal's referral (the server's settings, never a document's text): each web address
   // ("www.juridischloket.nl") becomes a link.
+  var ADDRESS = /((?:https?:\/\/)?www\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:\/[\w\/.-]*\w)?)/;
+
   function linkAddresses(node) {
-    var text = node.textContent;
-    var address = /(?:https?:\/\/)?www\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:\/[\w\/.-]*\w)?/g;
-    if (!address.test(text)) return;
+    var pieces = node.textContent.split(ADDRESS); // the addresses at the odd places
+    if (pieces.length < 2) return;
     node.textContent = "";
-    text.split(/((?:https?:\/\/)?www\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:\/[\w\/.-]*\w)?)/).forEach(function (piece, i) {
+    pieces.forEach(function (piece, i) {
       var url = i % 2 ? safeUrl(/^https?:/.test(piece) ? piece : "https://" + piece) : null;
       if (url) node.appendChild(el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, piece));
       else if (piece) node.appendChild(document.createTextNode(piece));
