@@ -325,15 +325,7 @@
       exchanges.push(exchange);
     });
     log.setAttribute("aria-live", "polite");
-    if (kept.open) {
-      panel.hidden = false;
-      launcher.hidden = true;
-      launcher.setAttribute("aria-expanded", "true");
-      if (!checked) {
-        checked = true;
-        checkEnabled();
-      }
-    }
+    if (kept.open) showPanel();
   }
 
   function modal() {
@@ -360,16 +352,21 @@
     nodes[next].focus();
   }
 
-  function open() {
+  // The panel instead of the launcher; the first time, whether this site may use the service.
+  function showPanel() {
     panel.hidden = false;
     launcher.hidden = true;
     launcher.setAttribute("aria-expanded", "true");
-    keep();
-    (disabled ? closeButton : input).focus();
     if (!checked) {
       checked = true;
       checkEnabled();
     }
+  }
+
+  function open() {
+    showPanel();
+    keep();
+    (disabled ? closeButton : input).focus();
   }
 
   function close() {
