@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -123,6 +125,33 @@ def test_served_answers_are_counted_and_the_officials_page_needs_its_token(tmp_p
     assert sum(r["asked"] for r in data["rows"]) == 3
     assert [w["word"] for w in data["refused_words"]] == ["piscin"]  # stems shared by 2 questions
     assert "Zwartewater" not in page and "Zwartewater" not in _files_text(tmp_path)
+
+
+def test_a_vote_cast_while_the_purge_rewrites_the_votes_is_kept(tmp_path, pipeline, monkeypatch):
+    """The purge rewrites feedback.jsonl through the server's one writer of it (the FeedbackLog
+    the API and the chat append with), under its lock: a vote cast between the purge's read
+    and its rename waits, and is not lost in the rename."""
+    settings = Settings(feedback_dir=tmp_path, retention_days=30)
+    service = build_assistant(settings, pipeline=pipeline, policy=FixedPolicy(answer=("nl",)))
+    app = create_app(settings, service, with_ui=False)
+    feedback, insight = app.state.api.feedback, app.state.api.service.insight
+    old = (date.today() - timedelta(days=40)).isoformat()
+    (tmp_path / FEEDBACK).write_text(
+        json.dumps({"timestamp": f"{old}T10:00:00+00:00", "vote": "down", "question": MARKER}) + "\n")
+    real_replace, voters = os.replace, []
+
+    def replace(source, target):  # the purge read the votes and wrote the rest: vote now
+        if Path(target).name == FEEDBACK and not voters:
+            voters.append(threading.Thread(target=feedback.append, args=("up", ["p1"], "nl")))
+            voters[0].start()
+            voters[0].join(timeout=1.0)  # done unless it waits for the purge's lock
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    insight.purge()
+    voters[0].join()
+    votes = [json.loads(line) for line in (tmp_path / FEEDBACK).read_text().splitlines()]
+    assert [(v["vote"], v["passage_ids"]) for v in votes] == [("up", ["p1"])]
 
 
 def test_the_officials_page_is_off_without_a_token_and_privacy_speaks_each_language(tmp_path, pipeline):

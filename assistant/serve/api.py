@@ -122,18 +122,18 @@ def feedback(body: FeedbackRequest, state: State) -> dict:
 # --------------------------------------------------------------------------- wiring
 
 
-def install_api(app: FastAPI, service: Assistant, readiness: Readiness | None = None) -> ApiState:
+def install_api(app: FastAPI, service: Assistant, readiness: Readiness | None = None,
+                feedback: FeedbackLog | None = None) -> ApiState:
     """Routes under /api and /v1 and the error shape, on `app` (the server adds the Guard)."""
     settings = service.settings
-    state = ApiState.create(service, settings, readiness)
-    api, openai = api_router, openai_router
-    app.include_router(api, prefix="/api")
-    app.include_router(openai, prefix="/v1")
+    state = ApiState.create(service, settings, readiness, feedback)
+    app.include_router(api_router, prefix="/api")
+    app.include_router(openai_router, prefix="/v1")
     # Unknown paths under /api and /v1, asked with any method (QUERY, PROPFIND, ...), answer in
     # our error shape, not the chat mounted at /: a route with no methods is an ASGI app that
     # takes them all. A known path asked with a method it lacks gets 405 and its methods (RFC 9110).
     allowed: dict[str, set[str]] = {}
-    for prefix, router in (("/api", api), ("/v1", openai)):
+    for prefix, router in (("/api", api_router), ("/v1", openai_router)):
         for route in router.routes:
             allowed.setdefault(prefix + route.path, set()).update(route.methods)
     for prefix in ("/api", "/v1"):

@@ -185,7 +185,7 @@ class Guard:
     async def _stream(self, scope: Scope, receive: Receive, reply: Reply, charged: bool) -> None:
         """A long-lived GET of the chat within StreamLimits: charged (the heartbeat), counted,
         and ended (as a finished event stream) at its lifetime, once its session is idle."""
-        client = _client(scope)
+        client = client_key(scope)
         if charged and "search" in self.budgets:
             try:
                 self.budgets["search"].hit(f"search:{client}", reply.language)
@@ -256,7 +256,7 @@ class Guard:
         event = self.chat.joined(body)
         if event is None:
             raise Refused(422, say("invalid", language, detail="not an event of this chat"))
-        client = _client(scope)
+        client = client_key(scope)
         try:
             self.budgets[event.budget].hit(f"{event.budget}:{client}", language)
         except RateLimitedError as error:
@@ -280,7 +280,8 @@ class Guard:
             raise Refused(408, HTTPStatus.REQUEST_TIMEOUT.phrase, {"connection": "close"}) from None
 
 
-def _client(scope: Scope) -> str:
+def client_key(scope: Scope) -> str:
+    """The client's address, as the budgets and StreamLimits key it ("unknown" without one)."""
     return scope["client"][0] if scope.get("client") else "unknown"
 
 

@@ -20,7 +20,7 @@ from limits.strategies import MovingWindowRateLimiter
 from assistant.config import Settings
 from assistant.errors import AssistantError, InputError, RateLimitedError
 from assistant.pipeline import Pipeline
-from assistant.serve.error_shape import client_key
+from assistant.serve.api_guard import client_key
 from assistant.serve.api_messages import preferred_language, say
 from assistant.serve.api_models import to_turns
 from assistant.serve.feedback_log import FeedbackLog
@@ -96,11 +96,12 @@ class ApiState:
     feedback: FeedbackLog
 
     @classmethod
-    def create(cls, service: Assistant, settings: Settings,
-               readiness: Readiness | None = None) -> ApiState:
+    def create(cls, service: Assistant, settings: Settings, readiness: Readiness | None = None,
+               feedback: FeedbackLog | None = None) -> ApiState:
         return cls(service, settings, readiness or Readiness(service.pipeline),
                    RateLimit(settings.rate_limit), RateLimit(settings.search_rate_limit),
-                   RateLimit(settings.feedback_rate_limit), FeedbackLog(settings.feedback_dir))
+                   RateLimit(settings.feedback_rate_limit),
+                   feedback or FeedbackLog(settings.feedback_dir))
 
     def budgets(self) -> dict[str, RateLimit]:
         """By the name that prefixes each client key (`ask:<address>`)."""
@@ -122,12 +123,12 @@ State = Annotated[ApiState, Depends(api_state)]
 
 
 def ask_limit(request: Request, state: State) -> None:
-    state.ask_limit.hit(f"ask:{client_key(request)}", preferred_language(request.headers))
+    state.ask_limit.hit(f"ask:{client_key(request.scope)}", preferred_language(request.headers))
 
 
 def search_limit(request: Request, state: State) -> None:
-    state.search_limit.hit(f"search:{client_key(request)}", preferred_language(request.headers))
+    state.search_limit.hit(f"search:{client_key(request.scope)}", preferred_language(request.headers))
 
 
 def feedback_limit(request: Request, state: State) -> None:
-    state.feedback_limit.hit(f"feedback:{client_key(request)}", preferred_language(request.headers))
+    state.feedback_limit.hit(f"feedback:{client_key(request.scope)}", preferred_language(request.headers))

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-import traceback
 from http import HTTPStatus
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.errors import AssistantError, RateLimitedError
 from assistant.serve.api_messages import preferred_language, say
+from assistant.serve.log_guard import describe
 
 logger = logging.getLogger(__name__)
 
@@ -29,10 +28,6 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     return JSONResponse(error_body(status, message), status_code=status, headers=headers)
 
 
-def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def status_message(status: int, language: str) -> str:
     return say("internal", language) if status >= 500 else HTTPStatus(status).phrase
 
@@ -40,11 +35,7 @@ def status_message(status: int, language: str) -> str:
 def log_unhandled(error: BaseException, method: str, path: str) -> None:
     """One line: the error it was raised from and where (no message: it may hold the
     asker's text)."""
-    while error.__cause__ is not None:
-        error = error.__cause__
-    frames = traceback.extract_tb(error.__traceback__)
-    where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
-    logger.error("unhandled %s at %s on %s %s", type(error).__name__, where, method, path)
+    logger.error("unhandled %s on %s %s", describe(error), method, path)
 
 
 # A field name as clients send it; pydantic also puts model and validator names in `loc`.

@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from assistant.search.lexical import tokenize
+from assistant.serve.feedback_log import FEEDBACK, FeedbackLog  # noqa: F401  (the votes' file, named there)
+from assistant.serve.jsonl import entries, keep_lines, write_text
 
 ASKS = "asks.jsonl"
 WORDS = "refused_words.json"
-FEEDBACK = "feedback.jsonl"
 
 
 def _today() -> str:
@@ -57,9 +56,14 @@ class InsightLog:
     folder: Path
     min_group: int = 5
     retention_days: int = 90
+    feedback: FeedbackLog | None = None  # the server's one writer of FEEDBACK; its own if None
     _pending: dict[str, set[str]] = field(default_factory=dict, repr=False)  # word -> question digests
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _purged_on: str = field(default="", repr=False)  # the day of the last purge
+
+    def __post_init__(self) -> None:
+        if self.feedback is None:
+            self.feedback = FeedbackLog(self.folder)
 
     def record(self, language: str, region: str, refused: bool, question: str) -> None:
         """One served answer; the question's words are kept only as described above. The
@@ -106,8 +110,8 @@ class InsightLog:
                   - timedelta(days=self.retention_days)).isoformat()
         with self._lock:
             self._purged_on = _today()
-            for name, key in ((ASKS, "day"), (FEEDBACK, "timestamp")):
-                _keep_lines(self.folder / name, lambda entry: str(entry.get(key, ""))[:10] >= oldest)
+            keep_lines(self.folder / ASKS, lambda entry: str(entry.get("day", ""))[:10] >= oldest)
+            self.feedback.drop_before(oldest)  # under the feedback log's lock: no vote lost
             stored = self._stored_words()
             if stored:
                 _write_json(self.folder / WORDS, {d: c for d, c in stored.items() if d >= oldest})
@@ -115,11 +119,11 @@ class InsightLog:
     def report(self, days: int = 30, today: date | None = None) -> Report:
         first = ((today or datetime.now(timezone.utc).date()) - timedelta(days=days - 1)).isoformat()
         rows: dict[tuple[str, str, str], Counter] = {}
-        for entry in _entries(self.folder / ASKS):
+        for entry in entries(self.folder / ASKS):
             if entry.get("day", "") >= first:
                 key = (entry["day"], entry.get("language", ""), entry.get("region", ""))
                 rows.setdefault(key, Counter()).update(asked=1, refused=int(bool(entry.get("refused"))))
-        for entry in _entries(self.folder / FEEDBACK):
+        for entry in entries(self.feedback.path):
             day = str(entry.get("timestamp", ""))[:10]
             if day >= first and entry.get("vote") == "down":
                 key = (day, entry.get("language", ""), entry.get("region", ""))
@@ -132,36 +136,8 @@ class InsightLog:
                       tuple(words.most_common(20)), self.min_group, days)
 
 
-def _entries(path: Path) -> Iterator[dict]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return
-    for line in lines:
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(entry, dict):
-            yield entry
-
-
-def _keep_lines(path: Path, keep) -> None:
-    if not path.exists():
-        return
-    kept = [json.dumps(entry, ensure_ascii=False) + "\n" for entry in _entries(path) if keep(entry)]
-    _write_text(path, "".join(kept))
-
-
 def _write_json(path: Path, data: dict) -> None:
-    _write_text(path, json.dumps(data, ensure_ascii=False, sort_keys=True))
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Replace in one rename: a crash leaves the old file or the new one, never half."""
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    write_text(path, json.dumps(data, ensure_ascii=False, sort_keys=True))
 
 
 def format_report(report: Report) -> str:

@@ -3,7 +3,7 @@
 The contract (README, "OpenAI-compatible endpoint"): the last message is the user's question,
 earlier user and assistant messages the history; `system` and `developer` messages are
 accepted and not followed. Every OpenAI parameter is honoured or refused with a 400 that
-names it (`api_models.OPENAI_OPTIONS`), and so is any parameter OpenAI does not have. The
+names it (`openai_models.OPENAI_OPTIONS`), and so is any parameter OpenAI does not have. The
 reply's `[n]` markers are URL-citation annotations of the message (where OpenAI clients read
 citations), and the extension field `citations` lists the sources as /api/ask does. The
 content streamed, joined, is the content of the plain reply.

@@ -61,9 +61,8 @@ def _operator(value: str, unset: str) -> str:
 
 def _authority(settings: Settings, words: dict[str, str]) -> str:
     authority = settings.privacy_authority.strip()
-    if not authority:
-        return f'<p class="unset">{escape(words["authority_unset"])}</p>'
-    return f"<p>{escape(words['authority'].format(authority=authority))}</p>"
+    named = words["authority"].format(authority=authority) if authority else ""
+    return _operator(named, words["authority_unset"])
 
 
 def privacy_html(settings: Settings, language: str) -> str:

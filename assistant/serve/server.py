@@ -75,7 +75,7 @@ def create_app(settings: Settings, service: Assistant | None = None, *,
     def docs() -> FileResponse:
         return FileResponse(STATIC_DIR / "docs.html", media_type="text/html; charset=utf-8")
 
-    state = install_api(app, service, readiness)
+    state = install_api(app, service, readiness, insight.feedback)  # votes: one writer, one lock
 
     @app.get("/widget.js", include_in_schema=False)
     def widget() -> Response:

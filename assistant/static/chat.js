@@ -274,7 +274,7 @@
     // The clear button goes with the conversation: the focus goes back to the question.
     if (clearing && !document.querySelector("#chat [data-testid=user], #chat [data-testid=bot]")) {
       clearing = false;
-      var input = document.querySelector("#question input, #question textarea");
+      var input = field("question");
       if (input) input.focus();
     }
   }

@@ -325,15 +325,7 @@
       exchanges.push(exchange);
     });
     log.setAttribute("aria-live", "polite");
-    if (kept.open) {
-      panel.hidden = false;
-      launcher.hidden = true;
-      launcher.setAttribute("aria-expanded", "true");
-      if (!checked) {
-        checked = true;
-        checkEnabled();
-      }
-    }
+    if (kept.open) showPanel();
   }
 
   function modal() {
@@ -360,16 +352,21 @@
     nodes[next].focus();
   }
 
-  function open() {
+  // The panel instead of the launcher; the first time, whether this site may use the service.
+  function showPanel() {
     panel.hidden = false;
     launcher.hidden = true;
     launcher.setAttribute("aria-expanded", "true");
-    keep();
-    (disabled ? closeButton : input).focus();
     if (!checked) {
       checked = true;
       checkEnabled();
     }
+  }
+
+  function open() {
+    showPanel();
+    keep();
+    (disabled ? closeButton : input).focus();
   }
 
   function close() {
@@ -587,8 +584,26 @@
     scrollDown();
   }
 
-  // One item per document (its citations share `doc_id`): "[1] [3] title", publisher and date,
-  // and a citation's quote only when the answer does not show it already (`“…” [n]` lines).
+  // The sources, one per document (its citations share `doc_id`), in the order first cited:
+  // its citations, "[1] [3]", its title and its link (null: none, or not http(s)).
+  function sourcesOf(citations) {
+    var sources = [], byDocument = {};
+    citations.forEach(function (c) {
+      var key = "d:" + (c.doc_id || c.n);
+      if (!byDocument[key]) {
+        sources.push(byDocument[key] = { citations: [], title: String(c.title || c.doc_id || ""),
+                                         url: c.url ? safeUrl(c.url) : null });
+      }
+      byDocument[key].citations.push(c);
+    });
+    sources.forEach(function (source) {
+      source.numbers = source.citations.map(function (g) { return "[" + g.n + "]"; }).join(" ");
+    });
+    return sources;
+  }
+
+  // One item per source: "[1] [3] title", publisher and date, and a citation's quote only
+  // when the answer does not show it already (`“…” [n]` lines).
   function renderCitations(state, citations) {
     if (!citations.length) return;
     var quoted = {};
@@ -596,24 +611,15 @@
       var quote = /^\u201c.*\u201d \[(\d+)\]$/.exec(line);
       if (quote) quoted[quote[1]] = true;
     });
-    var groups = [], byDocument = {};
-    citations.forEach(function (c) {
-      var key = "d:" + (c.doc_id || c.n);
-      if (!byDocument[key]) groups.push(byDocument[key] = []);
-      byDocument[key].push(c);
-    });
     state.box.appendChild(label("p", { "class": "sources-title" }, "sources"));
     var list = el("ul", { "class": "sources" });
-    groups.forEach(function (group) {
-      var c = group[0];
+    sourcesOf(citations).forEach(function (source) {
+      var group = source.citations, c = group[0], title = source.title, url = source.url;
       // Reachable with Tab, read in its document's language.
       var item = el("li", { tabindex: "0" });
       if (TEXT[c.language]) item.setAttribute("lang", c.language);
-      var numbers = group.map(function (g) { return "[" + g.n + "]"; }).join(" ");
-      item.appendChild(el("span", { "class": "num" }, numbers));
-      var title = String(c.title || c.doc_id || "");
-      var url = safeUrl(c.url);
-      if (c.url && url) {
+      item.appendChild(el("span", { "class": "num" }, source.numbers));
+      if (url) {
         var link = el("a", { href: url, target: "_blank", rel: "noopener noreferrer", "class": "src-title" }, title);
         link.appendChild(label("span", { "class": "sr" }, "opens"));
         item.appendChild(link);
@@ -718,12 +724,13 @@
 
   // A refusal's referral (the server's settings, never a document's text): each web address
   // ("www.juridischloket.nl") becomes a link.
+  var ADDRESS = /((?:https?:\/\/)?www\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:\/[\w\/.-]*\w)?)/;
+
   function linkAddresses(node) {
-    var text = node.textContent;
-    var address = /(?:https?:\/\/)?www\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:\/[\w\/.-]*\w)?/g;
-    if (!address.test(text)) return;
+    var pieces = node.textContent.split(ADDRESS); // the addresses at the odd places
+    if (pieces.length < 2) return;
     node.textContent = "";
-    text.split(/((?:https?:\/\/)?www\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:\/[\w\/.-]*\w)?)/).forEach(function (piece, i) {
+    pieces.forEach(function (piece, i) {
       var url = i % 2 ? safeUrl(/^https?:/.test(piece) ? piece : "https://" + piece) : null;
       if (url) node.appendChild(el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, piece));
       else if (piece) node.appendChild(document.createTextNode(piece));
@@ -764,15 +771,8 @@
 
   // The answer, then its sources (one per document): "[1] [3] title" and its link.
   function withSources(answer, citations) {
-    var lines = [], seen = {};
-    citations.forEach(function (c) {
-      var key = "d:" + (c.doc_id || c.n);
-      if (seen[key]) { seen[key].numbers.push("[" + c.n + "]"); return; }
-      seen[key] = { numbers: ["[" + c.n + "]"], title: String(c.title || c.doc_id || ""), url: c.url ? safeUrl(c.url) : null };
-      lines.push(seen[key]);
-    });
-    return answer + "\n\n" + T.sources + ":\n" + lines.map(function (s) {
-      return s.numbers.join(" ") + " " + s.title + (s.url ? "\n" + s.url : "");
+    return answer + "\n\n" + T.sources + ":\n" + sourcesOf(citations).map(function (s) {
+      return s.numbers + " " + s.title + (s.url ? "\n" + s.url : "");
     }).join("\n");
   }
 
