@@ -174,6 +174,22 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def assert_no_violations(page, where: str) -> None:
+    """No axe-core WCAG violations on the page as it is now; `where` names the state."""
+    found = axe_violations(page)
+    assert not found, f"{where}: {len(found)} WCAG violations\n{describe(found)}"
+
+
+def shot(page, name: str, full_page: bool = False, min_bytes: int = 0) -> Path:
+    """A screenshot of the page in ARTIFACTS as `name`; with `min_bytes`, asserts it is larger
+    (not a blank page)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=full_page)
+    assert path.stat().st_size > min_bytes
+    return path
+
+
 # An init script (open_page's `init_script`): every text a live region takes, in order, in
 # window.__announced, what a screen reader would say; shadow roots (the widget) included.
 LIVE_RECORDER = """(() => {

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_app import (ARTIFACTS, NETCO_FR, PRESSURE_EN, PROEFTUIN_NL, App, app_fixture,
+from browser_app import (NETCO_FR, PRESSURE_EN, PROEFTUIN_NL, App, app_fixture,
                          LIVE_RECORDER, HeldService, announced, ask_chat, ask_widget,
-                         browser_fixture, open_chat, open_page)
+                         browser_fixture, open_chat, open_page, shot)
 from conftest import SEED_CORPUS
 from fakes import FixedPolicy, HashingEmbedder
 from loopback import LoopbackServer
@@ -38,11 +38,6 @@ def page(browser, app: App):
                      console_errors=True, init_script=LIVE_RECORDER)
     yield page
     page.context.close()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name))
 
 
 # --------------------------------------------------------------------------- item 1

@@ -7,9 +7,8 @@ The product's app with the hashing embedder (tests/browser_app.py).
 from __future__ import annotations
 
 import pytest
-from browser_app import (ARTIFACTS, LIVE_RECORDER, NETCO_FR, App, announced, app_fixture,
-                         ask_widget, axe_violations, browser_fixture, describe, open_chat,
-                         open_page, said)
+from browser_app import (LIVE_RECORDER, NETCO_FR, App, announced, app_fixture, ask_widget,
+                         assert_no_violations, browser_fixture, open_chat, open_page, said, shot)
 
 from assistant.answer.catalogue import PRIVACY, WIDGET
 from assistant.config import Settings
@@ -29,16 +28,6 @@ FOCUSED = """() => {
     return {inside: !!b && !!b.closest('.panel'), tag: b && b.tagName,
             head: !!b && !!b.closest('.head'), cls: b && b.className};
 }"""
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name))
-
-
-def assert_no_violations(page, where: str) -> None:
-    found = axe_violations(page)
-    assert not found, f"{where}: {len(found)} WCAG violations\n{describe(found)}"
 
 
 def test_on_a_phone_the_widget_is_a_full_screen_dialog_that_keeps_the_focus(
