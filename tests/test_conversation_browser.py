@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from browser_app import (NETCO_FR, PRESSURE_EN, PROEFTUIN_NL, App, app_fixture,
                          LIVE_RECORDER, HeldService, announced, ask_chat, ask_widget,
-                         browser_fixture, open_chat, open_page, shot)
+                         browser_fixture, open_chat, open_page, page_fixture, shot)
 from conftest import SEED_CORPUS
 from fakes import FixedPolicy, HashingEmbedder
 from loopback import LoopbackServer
@@ -30,14 +30,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 app = app_fixture("conversation")
 browser = browser_fixture(60_000)
-
-
-@pytest.fixture
-def page(browser, app: App):
-    page = open_page(browser, viewport={"width": 1280, "height": 900}, locale="nl-BE",
-                     console_errors=True, init_script=LIVE_RECORDER)
-    yield page
-    page.context.close()
+page = page_fixture(viewport={"width": 1280, "height": 900}, locale="nl-BE", console_errors=True,
+                    init_script=LIVE_RECORDER)
 
 
 # --------------------------------------------------------------------------- item 1
