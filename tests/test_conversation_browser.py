@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from browser_app import (NETCO_FR, PRESSURE_EN, PROEFTUIN_NL, App, app_fixture,
                          LIVE_RECORDER, HeldService, announced, ask_chat, ask_widget,
-                         browser_fixture, open_chat, open_page, page_fixture, shot)
+                         browser_fixture, open_chat, open_page, page_fixture, said, shot)
 from conftest import SEED_CORPUS
 from fakes import FixedPolicy, HashingEmbedder
 from loopback import LoopbackServer
@@ -44,8 +44,8 @@ def test_switching_language_after_an_answer_relabels_everything_and_keeps_the_an
     open_chat(page, app.url)
     answer = ask_chat(page, NETCO_FR)
     expect(page.locator("#header")).to_contain_text(view.labels("fr")["title"])
-    said = answer.inner_text().strip()
-    assert announced(page) == [" ".join(said.split())]
+    reply = answer.inner_text().strip()
+    assert announced(page) == [said(reply)]
 
     page.locator("#language label", has_text="English").click()
     en = view.labels("en")
@@ -54,12 +54,12 @@ def test_switching_language_after_an_answer_relabels_everything_and_keeps_the_an
     expect(page.locator("#feedback-up")).to_have_text(en["like"])
     expect(page.locator("html")).to_have_attribute("lang", "en")
     # The conversation is still there, unchanged, and no error badge or toast replaced it.
-    assert page.locator("#chat [data-testid=bot]").last.inner_text().strip() == said
+    assert page.locator("#chat [data-testid=bot]").last.inner_text().strip() == reply
     assert page.locator(".toast-body, #chat .error, .error.svelte-1ipelgc").count() == 0
     for text in ("Fout", "Erreur", "Error"):
         assert page.get_by_text(text, exact=True).count() == 0, text
     # Not announced a second time, and nothing in the hidden announcer takes the focus.
-    assert announced(page) == [" ".join(said.split())]
+    assert announced(page) == [said(reply)]
     assert page.locator("#announcer a, #announcer [tabindex]").count() == 0
     # The sources are relabelled too, and a follow-up is still answered (in English).
     expect(page.locator("#sources-panel")).to_contain_text(en["sources"])
@@ -181,7 +181,7 @@ def test_a_reload_keeps_the_chats_conversation_until_it_is_cleared(page, app: Ap
     page.get_by_role("option", name=view.labels("nl")["region_brussels"], exact=True).click()
     expect(page.locator("#region input")).to_have_value(view.labels("nl")["region_brussels"])
     answer = ask_chat(page, NETCO_FR)
-    said = answer.inner_text().strip()
+    reply = answer.inner_text().strip()
     sources = page.locator("#sources-panel .gr-accordion:visible")
     expect(sources.first).to_be_visible()  # rendered in the same update, maybe a frame later
     titles = sources.all_inner_texts()
@@ -190,7 +190,7 @@ def test_a_reload_keeps_the_chats_conversation_until_it_is_cleared(page, app: Ap
     page.reload()
     page.locator("#question input").wait_for()
     expect(page.locator("#chat [data-testid=bot]")).to_have_count(1)
-    assert page.locator("#chat [data-testid=bot]").last.inner_text().strip() == said
+    assert page.locator("#chat [data-testid=bot]").last.inner_text().strip() == reply
     expect(page.locator("#header")).to_contain_text(view.labels("fr")["title"])
     expect(page.locator("#feedback-up")).to_be_visible()
     expect(sources).to_have_count(len(titles))
@@ -253,7 +253,7 @@ def test_the_widget_keeps_its_conversation_and_open_panel_across_portal_pages(
 
     open_widget(page, app.url + "/demo?lang=fr")
     bubble = ask_widget(page, NETCO_FR)
-    said = bubble.locator(".text").inner_text()
+    reply = bubble.locator(".text").inner_text()
     sources = bubble.locator(".sources li").all_inner_texts()
     assert sources
     # Another page of the portal (the same tab): the panel is open, the conversation there.
@@ -261,7 +261,7 @@ def test_the_widget_keeps_its_conversation_and_open_panel_across_portal_pages(
     page.wait_for_url("**/demo?lang=en")
     expect(page.locator("#ha-panel")).to_be_visible()
     expect(page.locator(".msg.bot")).to_have_count(1)
-    assert page.locator(".msg.bot .text").inner_text() == said
+    assert page.locator(".msg.bot .text").inner_text() == reply
     assert page.locator(".msg.bot .sources li").all_inner_texts() == sources
     expect(page.locator(".msg.bot .cite").first).to_be_visible()
     expect(page.locator("#ha-title")).to_have_text(WIDGET["title"]["fr"])  # the answer's
