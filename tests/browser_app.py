@@ -232,6 +232,16 @@ def open_chat(page, url: str) -> None:
                            "?.getAttribute('aria-live') === 'off'")
 
 
+def open_widget(page, url: str, lang: str) -> None:
+    """The demo portal of the app at `url` in `lang`, its widget opened (the question field
+    focused)."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{url}/demo?lang={lang}")
+    page.locator(".launcher").click()
+    expect(page.locator("#ha-input")).to_be_focused()
+
+
 def ask_chat(page, question: str):
     """Ask in the chat and wait for the final answer (its feedback buttons); the answer."""
     from playwright.sync_api import expect

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from browser_app import (NETCO_FR, PRESSURE_EN, PROEFTUIN_NL, App, app_fixture,
                          LIVE_RECORDER, HeldService, announced, ask_chat, ask_widget,
-                         browser_fixture, open_chat, open_page, page_fixture, said, shot)
+                         browser_fixture, open_chat, open_page, open_widget, page_fixture, said,
+                         shot)
 from conftest import SEED_CORPUS
 from fakes import FixedPolicy, HashingEmbedder
 from loopback import LoopbackServer
@@ -239,19 +240,11 @@ def test_a_new_window_starts_an_empty_chat(browser, app: App) -> None:
 # --------------------------------------------------------------------------- the widget
 
 
-def open_widget(page, url: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(url)
-    page.locator(".launcher").click()
-    expect(page.locator("#ha-input")).to_be_focused()
-
-
 def test_the_widget_keeps_its_conversation_and_open_panel_across_portal_pages(
         page, app: App) -> None:
     from playwright.sync_api import expect
 
-    open_widget(page, app.url + "/demo?lang=fr")
+    open_widget(page, app.url, "fr")
     bubble = ask_widget(page, NETCO_FR)
     reply = bubble.locator(".text").inner_text()
     sources = bubble.locator(".sources li").all_inner_texts()
@@ -293,7 +286,7 @@ def test_the_widget_keeps_the_question_and_asks_again_when_the_server_is_back(
     try:
         if restartable.server is None:
             restartable.start()
-        open_widget(page, restartable.url + "/demo?lang=fr")
+        open_widget(page, restartable.url, "fr")
         restartable.stop()
         notice = ask_widget(page, NETCO_FR)
         expect(notice).to_contain_text(WIDGET["unreachable"]["fr"])

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 from browser_app import (LIVE_RECORDER, NETCO_FR, App, announced, app_fixture, ask_widget,
-                         assert_no_violations, browser_fixture, open_chat, open_page, said, shot)
+                         assert_no_violations, browser_fixture, open_chat, open_page, open_widget,
+                         said, shot)
 
 from assistant.answer.catalogue import PRIVACY, WIDGET
 from assistant.config import Settings
@@ -37,8 +38,7 @@ def test_on_a_phone_the_widget_is_a_full_screen_dialog_that_keeps_the_focus(
     page = open_page(browser, viewport={"width": 390, "height": 844}, locale="fr-BE",
                      init_script=LIVE_RECORDER)
     try:
-        page.goto(app.url + "/demo?lang=fr")
-        page.locator(".launcher").click()
+        open_widget(page, app.url, "fr")
         panel = page.locator("#ha-panel")
         expect(panel).to_have_attribute("aria-modal", "true")
         box = panel.bounding_box()
@@ -77,8 +77,7 @@ def test_the_widget_refusal_links_its_referral_and_copy_carries_the_sources(
     policy = app.service.policy  # shared with the served copy (Assistant.counting)
     saved = policy.answer
     try:
-        page.goto(app.url + "/demo?lang=fr")
-        page.locator(".launcher").click()
+        open_widget(page, app.url, "fr")
         bubble = ask_widget(page, NETCO_FR)
         page.locator(".copy").click()
         expect(bubble.locator("[role=status]")).to_have_text(WIDGET["copied"]["fr"])
