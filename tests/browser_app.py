@@ -120,16 +120,23 @@ class HeldService(Assistant):
         yield from super().stream(*args, **kwargs)
 
 
+def built_app(root: Path, service_class: type[Assistant] = Assistant):
+    """The seed corpus indexed with the hashing embedder in `root`/index, feedback in
+    `root`/feedback: (the service, its `create_app` app)."""
+    pipeline = Pipeline(Settings(), embedder=HashingEmbedder(), index_dir=root / "index")
+    pipeline.ingest(SEED_CORPUS, show_progress=False)
+    settings = Settings(rate_limit="1000/minute", search_rate_limit="1000/minute",
+                        feedback_dir=root / "feedback")
+    service = service_class(settings, pipeline, policy=FixedPolicy())
+    return service, create_app(settings, service)
+
+
 class AppServer:
-    """`create_app` with the hashing embedder on loopback; entering gives its App."""
+    """`built_app` on loopback; entering gives its App."""
 
     def __init__(self, root: Path, service_class: type[Assistant] = Assistant) -> None:
-        pipeline = Pipeline(Settings(), embedder=HashingEmbedder(), index_dir=root / "index")
-        pipeline.ingest(SEED_CORPUS, show_progress=False)
-        settings = Settings(rate_limit="1000/minute", search_rate_limit="1000/minute",
-                            feedback_dir=root / "feedback")
-        service = service_class(settings, pipeline, policy=FixedPolicy())
-        self.server = LoopbackServer(create_app(settings, service))
+        service, asgi_app = built_app(root, service_class)
+        self.server = LoopbackServer(asgi_app)
         self.app = App(self.server.url, root / "feedback", service)
 
     def __enter__(self) -> App:

@@ -14,18 +14,13 @@ from pathlib import Path
 
 import pytest
 from browser_app import (NETCO_FR, PRESSURE_EN, PROEFTUIN_NL, App, app_fixture,
-                         LIVE_RECORDER, HeldService, announced, ask_chat, ask_widget,
+                         LIVE_RECORDER, HeldService, announced, ask_chat, ask_widget, built_app,
                          browser_fixture, open_chat, open_page, open_widget, page_fixture, said,
                          shot)
-from conftest import SEED_CORPUS
-from fakes import FixedPolicy, HashingEmbedder
 from loopback import LoopbackServer
 
 from assistant.answer.catalogue import ANSWER, WIDGET
-from assistant.config import Settings
-from assistant.pipeline import Pipeline
 from assistant.serve import chat_view as view
-from assistant.serve.server import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -78,12 +73,7 @@ class Restartable:
     """The app on a fixed loopback port that a test stops and starts again."""
 
     def __init__(self, root: Path) -> None:
-        pipeline = Pipeline(Settings(), embedder=HashingEmbedder(), index_dir=root / "index")
-        pipeline.ingest(SEED_CORPUS, show_progress=False)
-        settings = Settings(rate_limit="1000/minute", search_rate_limit="1000/minute",
-                            feedback_dir=root / "feedback")
-        self.service = HeldService(settings, pipeline, policy=FixedPolicy())
-        self.app = create_app(settings, self.service)
+        self.service, self.app = built_app(root, HeldService)
         self.server: LoopbackServer | None = None
         self.port: int | None = None
 
