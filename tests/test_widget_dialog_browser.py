@@ -12,8 +12,6 @@ from browser_app import (LIVE_RECORDER, NETCO_FR, App, announced, app_fixture, a
                          said, shot)
 
 from assistant.answer.catalogue import PRIVACY, WIDGET
-from assistant.config import Settings
-from assistant.serve.privacy_page import privacy_html
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -143,13 +141,3 @@ def test_privacy_is_styled_in_three_languages_and_linked_from_the_chat(browser, 
         page.locator("#question input").wait_for()
     finally:
         page.context.close()
-
-
-def test_privacy_names_the_operators_controller_contact_and_authority() -> None:
-    settings = Settings(privacy_controller="Stad Gent, Botermarkt 1", privacy_contact="dpo@gent.be",
-                        privacy_authority="Gegevensbeschermingsautoriteit <www.gba.be>")
-    page = privacy_html(settings, "nl")
-    assert "Stad Gent, Botermarkt 1" in page and "dpo@gent.be" in page
-    assert "Gegevensbeschermingsautoriteit &lt;www.gba.be&gt;" in page  # escaped, never markup
-    assert PRIVACY["controller_unset"]["nl"] not in page
-    assert PRIVACY["rights"]["nl"] in page
