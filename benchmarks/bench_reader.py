@@ -84,7 +84,7 @@ def held_out_product(index: Path, settings: Settings) -> None:
     questions = [q for q in questions if q.qid in by_id]
     groups = np.array([q.doc_id for q in questions])
     service = build_assistant(settings, pipeline=pipeline)
-    with_reader, without = [], []
+    with_reader = []
     for fold, (train, test) in enumerate(GroupKFold(n_splits=FOLDS).split(questions, groups=groups)):
         pipeline.fitted = replace(pipeline.fitted,
                                   reader=Reader(fit([by_id[questions[i].qid] for i in train])))

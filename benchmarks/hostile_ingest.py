@@ -38,10 +38,10 @@ for _path in (str(REPO), str(REPO / "tests")):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from test_ingest_limits import lying_docx  # noqa: E402
+from test_ingest_limits import write_hostile_files  # noqa: E402
 
-HOUSING_QA = REPO.parent / "shared" / "train" / "housing-qa.jsonl"
-MB = 2**20
+from assistant.fitted.reader_data import HOUSING_QA  # noqa: E402
+
 # Skipped with a reason; utf16.txt is read as the same document, so it is not among them.
 HOSTILE = ("nested.html", "huge.txt", "one-line.jsonl", "lying.docx", "export.jsonl",
            "binary.txt")
@@ -92,14 +92,7 @@ def clean_corpus(corpus: Path) -> None:
 
 
 def make_hostile(corpus: Path) -> None:
-    (corpus / "nested.html").write_text("<html><body>" + "<div>" * 400_000 + "tekst",
-                                        encoding="utf-8")
-    with open(corpus / "huge.txt", "wb") as huge:
-        huge.truncate(200 * MB)
-    with open(corpus / "one-line.jsonl", "wb") as line:
-        line.write(b'{"id": "x", "text": "')
-        line.truncate(300 * MB)
-    (corpus / "lying.docx").write_bytes(lying_docx(400 * MB))
+    write_hostile_files(corpus)  # nested.html, huge.txt, one-line.jsonl, lying.docx
     lines = (corpus / "export.jsonl").read_text(encoding="utf-8").splitlines()
     lines[2] = '{"id": "deep", "text": "x", "extra": ' + "[" * 10_000 + "]" * 10_000 + "}"
     (corpus / "export.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")

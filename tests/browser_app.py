@@ -120,16 +120,23 @@ class HeldService(Assistant):
         yield from super().stream(*args, **kwargs)
 
 
+def built_app(root: Path, service_class: type[Assistant] = Assistant):
+    """The seed corpus indexed with the hashing embedder in `root`/index, feedback in
+    `root`/feedback: (the service, its `create_app` app)."""
+    pipeline = Pipeline(Settings(), embedder=HashingEmbedder(), index_dir=root / "index")
+    pipeline.ingest(SEED_CORPUS, show_progress=False)
+    settings = Settings(rate_limit="1000/minute", search_rate_limit="1000/minute",
+                        feedback_dir=root / "feedback")
+    service = service_class(settings, pipeline, policy=FixedPolicy())
+    return service, create_app(settings, service)
+
+
 class AppServer:
-    """`create_app` with the hashing embedder on loopback; entering gives its App."""
+    """`built_app` on loopback; entering gives its App."""
 
     def __init__(self, root: Path, service_class: type[Assistant] = Assistant) -> None:
-        pipeline = Pipeline(Settings(), embedder=HashingEmbedder(), index_dir=root / "index")
-        pipeline.ingest(SEED_CORPUS, show_progress=False)
-        settings = Settings(rate_limit="1000/minute", search_rate_limit="1000/minute",
-                            feedback_dir=root / "feedback")
-        service = service_class(settings, pipeline, policy=FixedPolicy())
-        self.server = LoopbackServer(create_app(settings, service))
+        service, asgi_app = built_app(root, service_class)
+        self.server = LoopbackServer(asgi_app)
         self.app = App(self.server.url, root / "feedback", service)
 
     def __enter__(self) -> App:
@@ -174,6 +181,22 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def assert_no_violations(page, where: str) -> None:
+    """No axe-core WCAG violations on the page as it is now; `where` names the state."""
+    found = axe_violations(page)
+    assert not found, f"{where}: {len(found)} WCAG violations\n{describe(found)}"
+
+
+def shot(page, name: str, full_page: bool = False, min_bytes: int = 0) -> Path:
+    """A screenshot of the page in ARTIFACTS as `name`; with `min_bytes`, asserts it is larger
+    (not a blank page)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=full_page)
+    assert path.stat().st_size > min_bytes
+    return path
+
+
 # An init script (open_page's `init_script`): every text a live region takes, in order, in
 # window.__announced, what a screen reader would say; shadow roots (the widget) included.
 LIVE_RECORDER = """(() => {
@@ -214,6 +237,16 @@ def open_chat(page, url: str) -> None:
     page.locator("#question input").wait_for()
     page.wait_for_function("() => document.querySelector('#chat [role=log]')"
                            "?.getAttribute('aria-live') === 'off'")
+
+
+def open_widget(page, url: str, lang: str) -> None:
+    """The demo portal of the app at `url` in `lang`, its widget opened (the question field
+    focused)."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{url}/demo?lang={lang}")
+    page.locator(".launcher").click()
+    expect(page.locator("#ha-input")).to_be_focused()
 
 
 def ask_chat(page, question: str):

@@ -8,10 +8,12 @@ the answers real extractive ones. Screenshots go to test-artefacts/ (git-ignored
 
 from __future__ import annotations
 
+from functools import partial
+
+import browser_app
 import pytest
-from browser_app import (ARTIFACTS, NETCO_FR, PRESSURE_EN, PROEFTUIN_NL, App, app_fixture,
-                         ask_chat, ask_widget, axe_violations, browser_fixture, describe, open_chat,
-                         open_page)
+from browser_app import (NETCO_FR, PRESSURE_EN, PROEFTUIN_NL, App, app_fixture, ask_chat,
+                         ask_widget, assert_no_violations, browser_fixture, open_chat, open_page)
 
 from assistant.serve import chat_view as view
 from assistant.answer.catalogue import ANSWER, WIDGET
@@ -34,16 +36,7 @@ def new_page(browser, size: str = "1280", **options):
     return open_page(browser, viewport=viewport, device_scale_factor=scale, **options)
 
 
-def assert_no_violations(page, where: str) -> None:
-    found = axe_violations(page)
-    assert not found, f"{where}: {len(found)} WCAG violations\n{describe(found)}"
-
-
-def shot(page, name: str, full_page: bool = False) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / name
-    page.screenshot(path=str(path), full_page=full_page)
-    assert path.stat().st_size > 5_000
+shot = partial(browser_app.shot, min_bytes=5_000)  # a screenshot of a page, never a blank one
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

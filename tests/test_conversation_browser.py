@@ -13,36 +13,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_app import (ARTIFACTS, NETCO_FR, PRESSURE_EN, PROEFTUIN_NL, App, app_fixture,
-                         LIVE_RECORDER, HeldService, announced, ask_chat, ask_widget,
-                         browser_fixture, open_chat, open_page)
-from conftest import SEED_CORPUS
-from fakes import FixedPolicy, HashingEmbedder
+from browser_app import (NETCO_FR, PRESSURE_EN, PROEFTUIN_NL, App, app_fixture,
+                         LIVE_RECORDER, HeldService, announced, ask_chat, ask_widget, built_app,
+                         browser_fixture, open_chat, open_page, open_widget, page_fixture, said,
+                         shot)
 from loopback import LoopbackServer
 
 from assistant.answer.catalogue import ANSWER, WIDGET
-from assistant.config import Settings
-from assistant.pipeline import Pipeline
 from assistant.serve import chat_view as view
-from assistant.serve.server import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 app = app_fixture("conversation")
 browser = browser_fixture(60_000)
-
-
-@pytest.fixture
-def page(browser, app: App):
-    page = open_page(browser, viewport={"width": 1280, "height": 900}, locale="nl-BE",
-                     console_errors=True, init_script=LIVE_RECORDER)
-    yield page
-    page.context.close()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name))
+page = page_fixture(viewport={"width": 1280, "height": 900}, locale="nl-BE", console_errors=True,
+                    init_script=LIVE_RECORDER)
 
 
 # --------------------------------------------------------------------------- item 1
@@ -55,8 +40,8 @@ def test_switching_language_after_an_answer_relabels_everything_and_keeps_the_an
     open_chat(page, app.url)
     answer = ask_chat(page, NETCO_FR)
     expect(page.locator("#header")).to_contain_text(view.labels("fr")["title"])
-    said = answer.inner_text().strip()
-    assert announced(page) == [" ".join(said.split())]
+    reply = answer.inner_text().strip()
+    assert announced(page) == [said(reply)]
 
     page.locator("#language label", has_text="English").click()
     en = view.labels("en")
@@ -65,12 +50,12 @@ def test_switching_language_after_an_answer_relabels_everything_and_keeps_the_an
     expect(page.locator("#feedback-up")).to_have_text(en["like"])
     expect(page.locator("html")).to_have_attribute("lang", "en")
     # The conversation is still there, unchanged, and no error badge or toast replaced it.
-    assert page.locator("#chat [data-testid=bot]").last.inner_text().strip() == said
+    assert page.locator("#chat [data-testid=bot]").last.inner_text().strip() == reply
     assert page.locator(".toast-body, #chat .error, .error.svelte-1ipelgc").count() == 0
     for text in ("Fout", "Erreur", "Error"):
         assert page.get_by_text(text, exact=True).count() == 0, text
     # Not announced a second time, and nothing in the hidden announcer takes the focus.
-    assert announced(page) == [" ".join(said.split())]
+    assert announced(page) == [said(reply)]
     assert page.locator("#announcer a, #announcer [tabindex]").count() == 0
     # The sources are relabelled too, and a follow-up is still answered (in English).
     expect(page.locator("#sources-panel")).to_contain_text(en["sources"])
@@ -88,12 +73,7 @@ class Restartable:
     """The app on a fixed loopback port that a test stops and starts again."""
 
     def __init__(self, root: Path) -> None:
-        pipeline = Pipeline(Settings(), embedder=HashingEmbedder(), index_dir=root / "index")
-        pipeline.ingest(SEED_CORPUS, show_progress=False)
-        settings = Settings(rate_limit="1000/minute", search_rate_limit="1000/minute",
-                            feedback_dir=root / "feedback")
-        self.service = HeldService(settings, pipeline, policy=FixedPolicy())
-        self.app = create_app(settings, self.service)
+        self.service, self.app = built_app(root, HeldService)
         self.server: LoopbackServer | None = None
         self.port: int | None = None
 
@@ -192,7 +172,7 @@ def test_a_reload_keeps_the_chats_conversation_until_it_is_cleared(page, app: Ap
     page.get_by_role("option", name=view.labels("nl")["region_brussels"], exact=True).click()
     expect(page.locator("#region input")).to_have_value(view.labels("nl")["region_brussels"])
     answer = ask_chat(page, NETCO_FR)
-    said = answer.inner_text().strip()
+    reply = answer.inner_text().strip()
     sources = page.locator("#sources-panel .gr-accordion:visible")
     expect(sources.first).to_be_visible()  # rendered in the same update, maybe a frame later
     titles = sources.all_inner_texts()
@@ -201,7 +181,7 @@ def test_a_reload_keeps_the_chats_conversation_until_it_is_cleared(page, app: Ap
     page.reload()
     page.locator("#question input").wait_for()
     expect(page.locator("#chat [data-testid=bot]")).to_have_count(1)
-    assert page.locator("#chat [data-testid=bot]").last.inner_text().strip() == said
+    assert page.locator("#chat [data-testid=bot]").last.inner_text().strip() == reply
     expect(page.locator("#header")).to_contain_text(view.labels("fr")["title"])
     expect(page.locator("#feedback-up")).to_be_visible()
     expect(sources).to_have_count(len(titles))
@@ -250,21 +230,13 @@ def test_a_new_window_starts_an_empty_chat(browser, app: App) -> None:
 # --------------------------------------------------------------------------- the widget
 
 
-def open_widget(page, url: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(url)
-    page.locator(".launcher").click()
-    expect(page.locator("#ha-input")).to_be_focused()
-
-
 def test_the_widget_keeps_its_conversation_and_open_panel_across_portal_pages(
         page, app: App) -> None:
     from playwright.sync_api import expect
 
-    open_widget(page, app.url + "/demo?lang=fr")
+    open_widget(page, app.url, "fr")
     bubble = ask_widget(page, NETCO_FR)
-    said = bubble.locator(".text").inner_text()
+    reply = bubble.locator(".text").inner_text()
     sources = bubble.locator(".sources li").all_inner_texts()
     assert sources
     # Another page of the portal (the same tab): the panel is open, the conversation there.
@@ -272,7 +244,7 @@ def test_the_widget_keeps_its_conversation_and_open_panel_across_portal_pages(
     page.wait_for_url("**/demo?lang=en")
     expect(page.locator("#ha-panel")).to_be_visible()
     expect(page.locator(".msg.bot")).to_have_count(1)
-    assert page.locator(".msg.bot .text").inner_text() == said
+    assert page.locator(".msg.bot .text").inner_text() == reply
     assert page.locator(".msg.bot .sources li").all_inner_texts() == sources
     expect(page.locator(".msg.bot .cite").first).to_be_visible()
     expect(page.locator("#ha-title")).to_have_text(WIDGET["title"]["fr"])  # the answer's
@@ -304,7 +276,7 @@ def test_the_widget_keeps_the_question_and_asks_again_when_the_server_is_back(
     try:
         if restartable.server is None:
             restartable.start()
-        open_widget(page, restartable.url + "/demo?lang=fr")
+        open_widget(page, restartable.url, "fr")
         restartable.stop()
         notice = ask_widget(page, NETCO_FR)
         expect(notice).to_contain_text(WIDGET["unreachable"]["fr"])

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.model, pytest.mark.slow]  # a child process with the real encoder
+
 REPO = Path(__file__).resolve().parents[1]
 
 GERMAN = {
@@ -97,7 +99,6 @@ def replies(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.model
 def test_a_german_question_is_answered_in_german_citing_the_german_text(replies):
     answer = replies["answered"]
     assert answer["status"] == 200 and not answer["refused"], answer["answer"]
@@ -122,7 +123,6 @@ def test_what_the_stages_built_before_the_registration_is_built_again(replies):
     assert stages["widget"] > 0  # the widget's language switch names German
 
 
-@pytest.mark.model
 def test_a_german_question_the_corpus_does_not_cover_is_refused_in_german(replies):
     refusal = replies["refused"]
     assert refusal["status"] == 200 and refusal["refused"] and refusal["lang"] == "de"
@@ -130,7 +130,6 @@ def test_a_german_question_the_corpus_does_not_cover_is_refused_in_german(replie
     assert refusal["citations"] == []
 
 
-@pytest.mark.model
 def test_dutch_french_and_english_are_answered_as_before(replies):
     expected = {"nl": "Amsterdam en Eindhoven [1]", "fr": "Amsterdam et Eindhoven [1]",
                 "en": "Amsterdam and Eindhoven [1]"}

@@ -85,17 +85,23 @@ def lying_docx(inflated: int, declared: int = 2048) -> bytes:
     return bytes(raw)
 
 
-def test_hostile_files_are_skipped_within_the_caps_and_bounded_memory(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
+def write_hostile_files(corpus: Path) -> None:
+    """Four hostile files in `corpus` (also benchmarks/hostile_ingest.py's): huge.txt,
+    one-line.jsonl, lying.docx and nested.html."""
     with open(corpus / "huge.txt", "wb") as huge:  # 200 MB (sparse: cheap to make)
         huge.truncate(200 * MB)
     with open(corpus / "one-line.jsonl", "wb") as line:  # one record of 300 MB
         line.write(b'{"id": "x", "text": "')
         line.truncate(300 * MB)
-    (corpus / "lying.docx").write_bytes(lying_docx(400 * MB))
+    (corpus / "lying.docx").write_bytes(lying_docx(400 * MB))  # inflates to 400 MB
     (corpus / "nested.html").write_text("<html><body>" + "<div>" * 400_000 + "tekst",
                                         encoding="utf-8")  # 2 MB; parsing takes minutes
+
+
+def test_hostile_files_are_skipped_within_the_caps_and_bounded_memory(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_hostile_files(corpus)
     (corpus / "good.txt").write_text(NL, encoding="utf-8")
 
     items, grew_mb = read_in_child(corpus, max_file_bytes=64 * MB, max_parse_seconds=3)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from browser_app import (ARTIFACTS, LIVE_RECORDER, NETCO_FR, PROEFTUIN_NL, App, announced,
-                         app_fixture, browser_fixture, open_page, said)
+from browser_app import (LIVE_RECORDER, NETCO_FR, PROEFTUIN_NL, App, announced, app_fixture,
+                         browser_fixture, open_page, said, shot)
 
 from assistant.serve import chat_view as view
 from assistant.answer.catalogue import ANSWER, WIDGET
@@ -80,11 +80,6 @@ def tab_to(page, matches, limit: int = 40, back: bool = False) -> dict:
         if matches(info):
             return info
     pytest.fail(f"the keyboard never reached the element (last: {info})")
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name))
 
 
 # --------------------------------------------------------------------------- the chat

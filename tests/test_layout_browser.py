@@ -8,9 +8,9 @@ question while a test looks at the waiting page (HeldService).
 from __future__ import annotations
 
 import pytest
-from browser_app import (ARTIFACTS, LIVE_RECORDER, NETCO_FR, PROEFTUIN_NL, App, HeldService,
-                         announced, app_fixture, ask_chat, axe_violations, browser_fixture,
-                         describe, open_chat, open_page, said)
+from browser_app import (LIVE_RECORDER, NETCO_FR, PROEFTUIN_NL, App, HeldService, announced,
+                         app_fixture, ask_chat, assert_no_violations, browser_fixture, open_chat,
+                         open_page, said, shot)
 
 from assistant.answer.catalogue import CHAT
 
@@ -33,16 +33,6 @@ CONTRAST_JS = """
         .backgroundColor; const v = rgb(c); if (v.length === 3 || v[3] > 0) return c; }
         return 'rgb(255, 255, 255)'; };
 """
-
-
-def shot(page, name: str, full_page: bool = False) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
-
-
-def assert_no_violations(page, where: str) -> None:
-    found = axe_violations(page)
-    assert not found, f"{where}: {len(found)} WCAG violations\n{describe(found)}"
 
 
 def box(page, selector: str) -> dict:

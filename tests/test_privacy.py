@@ -26,7 +26,9 @@ import pytest
 from conftest import SEED_CORPUS
 from live_server import GradioChat, Recorder, ServerProcess, run_cli
 
+from assistant.answer.catalogue import PRIVACY
 from assistant.config import Settings
+from assistant.serve.privacy_page import privacy_html
 
 # A made-up word found in no document. Fixed, not random: some random words tip the question
 # into a refusal, and the run folder is new for every run anyway.
@@ -224,3 +226,16 @@ def test_recorder_refuses_and_records_non_loopback_traffic(tmp_path: Path) -> No
     assert [r["event"] for r in outbound] == ["socket.connect", "socket.getaddrinfo", "socket.sendto"]
     assert all("127.0.0.1" not in str(r["address"]) for r in outbound)
     assert str(tmp_path / "written.txt") in {r["path"] for r in recorder.records("write")}
+
+
+# --------------------------------------------------------------------------- the privacy page
+
+
+def test_privacy_names_the_operators_controller_contact_and_authority() -> None:
+    settings = Settings(privacy_controller="Stad Gent, Botermarkt 1", privacy_contact="dpo@gent.be",
+                        privacy_authority="Gegevensbeschermingsautoriteit <www.gba.be>")
+    page = privacy_html(settings, "nl")
+    assert "Stad Gent, Botermarkt 1" in page and "dpo@gent.be" in page
+    assert "Gegevensbeschermingsautoriteit &lt;www.gba.be&gt;" in page  # escaped, never markup
+    assert PRIVACY["controller_unset"]["nl"] not in page
+    assert PRIVACY["rights"]["nl"] in page

@@ -96,8 +96,8 @@ LARGE_FAMILIES_FUND = (  # bx-049
     "trois enfants à charge.")
 
 
-def ask(question: str, language: str, dutch_sentence: str) -> str | None:
-    return short_answer(question, language, dutch_sentence, "nl")
+def ask(question: str, language: str, sentence: str, sentence_language: str = "nl") -> str | None:
+    return short_answer(question, language, sentence, sentence_language)
 
 
 # --- When ------------------------------------------------------------------------------
@@ -151,40 +151,35 @@ def test_a_when_question_on_a_sentence_without_a_date_gives_none():
 
 # --- French sources ------------------------------------------------------------------
 
-def french(question: str, language: str, french_sentence: str) -> str | None:
-    return short_answer(question, language, french_sentence, "fr")
-
-
-@pytest.mark.parametrize(("question", "language", "expected"), [
-    ("À quelle heure sont les permanences ?", "fr", "de 14 h à 17 h"),  # verbatim, "de" kept
-    ("At what time is the office open?", "en", "from 14:00 to 17:00"),
-    ("Quand ?", "fr", "à partir de 2030"),
+@pytest.mark.parametrize(("question", "language", "sentence", "expected"), [
+    ("À quelle heure sont les permanences ?", "fr", OFFICE_HOURS, "de 14 h à 17 h"),  # verbatim, "de" kept
+    ("At what time is the office open?", "en", OFFICE_HOURS, "from 14:00 to 17:00"),
+    ("Quand ?", "fr", ZERO_EMISSION, "à partir de 2030"),
 ])
-def test_dutch_articles_do_not_strip_a_french_de(question, language, expected):
+def test_dutch_articles_do_not_strip_a_french_de(question, language, sentence, expected):
     """"de" is an article in Dutch only: "de 14 h à 17 h" keeps the opening of its range."""
-    sentence = ZERO_EMISSION if question == "Quand ?" else OFFICE_HOURS
-    assert french(question, language, sentence) == expected
+    assert ask(question, language, sentence, "fr") == expected
 
 
 def test_french_dates_are_written_in_the_askers_language():
-    assert french("Since when must a buyer renovate?", "en", RENOVATION_DUTY) == "since 1 January 2023"
-    assert french("Sinds wanneer moet een koper renoveren?", "nl", RENOVATION_DUTY) == "sinds 1 januari 2023"
-    assert french("When was the building permit issued?", "en", BUILDING_PERMIT) == "June 2024"
-    assert french("Wanneer werd de vergunning afgeleverd?", "nl", BUILDING_PERMIT) == "juni 2024"
-    assert french("When do all new buildings have to be zero-emission?", "en", ZERO_EMISSION) == "from 2030"
+    assert ask("Since when must a buyer renovate?", "en", RENOVATION_DUTY, "fr") == "since 1 January 2023"
+    assert ask("Sinds wanneer moet een koper renoveren?", "nl", RENOVATION_DUTY, "fr") == "sinds 1 januari 2023"
+    assert ask("When was the building permit issued?", "en", BUILDING_PERMIT, "fr") == "June 2024"
+    assert ask("Wanneer werd de vergunning afgeleverd?", "nl", BUILDING_PERMIT, "fr") == "juni 2024"
+    assert ask("When do all new buildings have to be zero-emission?", "en", ZERO_EMISSION, "fr") == "from 2030"
 
 
 def test_french_durations_keep_their_unit():
-    assert french("How long did the old rest home house people?", "en", REST_HOME) == "22 months"
-    assert french("Combien de temps la maison a-t-elle accueilli des personnes ?", "fr",
-                  REST_HOME) == "22 mois"
-    assert french("Hoe lang heb ik om te antwoorden?", "nl", RENEWAL) == "30 dagen"
-    assert french("Combien de personnes la maison a-t-elle accueillies ?", "fr", REST_HOME) == "34"
+    assert ask("How long did the old rest home house people?", "en", REST_HOME, "fr") == "22 months"
+    assert ask("Combien de temps la maison a-t-elle accueilli des personnes ?", "fr",
+               REST_HOME, "fr") == "22 mois"
+    assert ask("Hoe lang heb ik om te antwoorden?", "nl", RENEWAL, "fr") == "30 dagen"
+    assert ask("Combien de personnes la maison a-t-elle accueillies ?", "fr", REST_HOME, "fr") == "34"
 
 
 def test_french_names():
-    assert french("Who paid for the study visit?", "en", STUDY_VISIT_FUNDING) == "Bruxelles Logement"
-    assert french("Where is the FLW based?", "en", LARGE_FAMILIES_FUND) == "Charleroi"
+    assert ask("Who paid for the study visit?", "en", STUDY_VISIT_FUNDING, "fr") == "Bruxelles Logement"
+    assert ask("Where is the FLW based?", "en", LARGE_FAMILIES_FUND, "fr") == "Charleroi"
 
 
 # --- How many --------------------------------------------------------------------------

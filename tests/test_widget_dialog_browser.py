@@ -7,13 +7,11 @@ The product's app with the hashing embedder (tests/browser_app.py).
 from __future__ import annotations
 
 import pytest
-from browser_app import (ARTIFACTS, LIVE_RECORDER, NETCO_FR, App, announced, app_fixture,
-                         ask_widget, axe_violations, browser_fixture, describe, open_chat,
-                         open_page, said)
+from browser_app import (LIVE_RECORDER, NETCO_FR, App, announced, app_fixture, ask_widget,
+                         assert_no_violations, browser_fixture, open_chat, open_page, open_widget,
+                         said, shot)
 
 from assistant.answer.catalogue import PRIVACY, WIDGET
-from assistant.config import Settings
-from assistant.serve.privacy_page import privacy_html
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -31,16 +29,6 @@ FOCUSED = """() => {
 }"""
 
 
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name))
-
-
-def assert_no_violations(page, where: str) -> None:
-    found = axe_violations(page)
-    assert not found, f"{where}: {len(found)} WCAG violations\n{describe(found)}"
-
-
 def test_on_a_phone_the_widget_is_a_full_screen_dialog_that_keeps_the_focus(
         browser, app: App) -> None:
     from playwright.sync_api import expect
@@ -48,8 +36,7 @@ def test_on_a_phone_the_widget_is_a_full_screen_dialog_that_keeps_the_focus(
     page = open_page(browser, viewport={"width": 390, "height": 844}, locale="fr-BE",
                      init_script=LIVE_RECORDER)
     try:
-        page.goto(app.url + "/demo?lang=fr")
-        page.locator(".launcher").click()
+        open_widget(page, app.url, "fr")
         panel = page.locator("#ha-panel")
         expect(panel).to_have_attribute("aria-modal", "true")
         box = panel.bounding_box()
@@ -88,8 +75,7 @@ def test_the_widget_refusal_links_its_referral_and_copy_carries_the_sources(
     policy = app.service.policy  # shared with the served copy (Assistant.counting)
     saved = policy.answer
     try:
-        page.goto(app.url + "/demo?lang=fr")
-        page.locator(".launcher").click()
+        open_widget(page, app.url, "fr")
         bubble = ask_widget(page, NETCO_FR)
         page.locator(".copy").click()
         expect(bubble.locator("[role=status]")).to_have_text(WIDGET["copied"]["fr"])
@@ -155,13 +141,3 @@ def test_privacy_is_styled_in_three_languages_and_linked_from_the_chat(browser, 
         page.locator("#question input").wait_for()
     finally:
         page.context.close()
-
-
-def test_privacy_names_the_operators_controller_contact_and_authority() -> None:
-    settings = Settings(privacy_controller="Stad Gent, Botermarkt 1", privacy_contact="dpo@gent.be",
-                        privacy_authority="Gegevensbeschermingsautoriteit <www.gba.be>")
-    page = privacy_html(settings, "nl")
-    assert "Stad Gent, Botermarkt 1" in page and "dpo@gent.be" in page
-    assert "Gegevensbeschermingsautoriteit &lt;www.gba.be&gt;" in page  # escaped, never markup
-    assert PRIVACY["controller_unset"]["nl"] not in page
-    assert PRIVACY["rights"]["nl"] in page
