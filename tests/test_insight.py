@@ -19,7 +19,8 @@ from fakes import FixedPolicy, HashingEmbedder
 from loopback import LoopbackServer
 
 from assistant.config import Settings
-from assistant.serve.insight import ASKS, FEEDBACK, WORDS, InsightLog
+from assistant.serve.feedback_log import FEEDBACK
+from assistant.serve.insight import ASKS, WORDS, InsightLog
 from assistant.pipeline import Pipeline
 from assistant.serve.server import create_app
 from assistant.wiring import build_assistant

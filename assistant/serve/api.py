@@ -27,6 +27,7 @@ from assistant.serve.api_models import (ASK_STREAM_EVENTS, ERRORS, EVENT_MODELS,
                                         AskResponse, FeedbackRequest, FeedbackResponse,
                                         HealthResponse, Question, REGION_HELP, Region,
                                         SearchResponse, answer_json, hit_json, sse_json)
+from assistant.serve.feedback_log import FeedbackLog
 from assistant.serve.api_state import (ApiState, Readiness, State, ask_limit, feedback_limit,
                                        search_limit)
 from assistant.serve.openai_api import openai_router

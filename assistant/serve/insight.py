@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from assistant.search.lexical import tokenize
-from assistant.serve.feedback_log import FEEDBACK, FeedbackLog  # noqa: F401  (the votes' file, named there)
+from assistant.serve.feedback_log import FeedbackLog
 from assistant.serve.jsonl import entries, keep_lines, write_text
 
 ASKS = "asks.jsonl"
@@ -56,7 +56,7 @@ class InsightLog:
     folder: Path
     min_group: int = 5
     retention_days: int = 90
-    feedback: FeedbackLog | None = None  # the server's one writer of FEEDBACK; its own if None
+    feedback: FeedbackLog | None = None  # the server's one writer of feedback_log.FEEDBACK; its own if None
     _pending: dict[str, set[str]] = field(default_factory=dict, repr=False)  # word -> question digests
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _purged_on: str = field(default="", repr=False)  # the day of the last purge
