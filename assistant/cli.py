@@ -66,8 +66,9 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 
 def cmd_search(args, settings: Settings) -> int:
-    result = Pipeline(settings, index_dir=args.index).retriever.search(args.question, k=args.k,
-                                                                       region=args.region)
+    # The service's search, as /api/search: the same checks and the reader's order.
+    result = build_assistant(settings, index_dir=args.index).search(args.question, args.k,
+                                                                    args.region)
     if args.json:
         print(json.dumps({"question": result.question, "lang": result.language,
                           "hits": [hit_json(h) for h in result.hits]}, ensure_ascii=False))

@@ -1,4 +1,5 @@
-"""The reader: its fitted file, its features, the order it gives, and its answers on the seeds."""
+"""The reader: its fitted file, its features, the order it gives (the same in the CLI and the
+API), and its answers on the seeds."""
 
 from __future__ import annotations
 
@@ -7,18 +8,28 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from conftest import SEED_CORPUS
+from fakes import HashingEmbedder
+from fastapi.testclient import TestClient
 
+import assistant.pipeline as pipeline_module
+from assistant import cli
 from assistant.answer.extractive import ExtractiveAnswerer, ExtractiveSettings, Sentence
 from assistant.read.features import SCALARS, candidates, pair_features
 import assistant.fitted as fitted_module
 import assistant.models.reader as reader_module
+from assistant.config import Settings
 from assistant.errors import ModelNotPreparedError
 from assistant.models.reader import READER_FILE, ReaderModel, fitted_reader, verify_reader
 from assistant.read.reader import Reader
+from assistant.pipeline import Pipeline
 from assistant.search.retrieval import SearchResult, scored_sentences
+from assistant.serve.server import create_app
 from assistant.types import DocumentMeta, Hit, Passage
+from assistant.wiring import build_assistant
 
 GEMMA = "st:embeddinggemma-300m"
+NETCO = "Welke Nederlandse steden namen deel aan NETCO?"
 
 
 def _hit(doc: str, sentences: list[str], vectors: list[list[float]], dense: float,
@@ -117,3 +128,33 @@ def test_prepare_verifies_the_reader_and_names_a_damaged_one(tmp_path, monkeypat
     finally:
         fitted_reader.cache_clear()
         fitted_module._read.cache_clear()
+
+
+def test_the_cli_and_the_api_search_give_the_readers_order(tmp_path, monkeypatch, capsys) -> None:
+    """`assistant search` is the service's search, as /api/search: the reader's order over
+    its wider pool and the same question checks, not retrieval's own top passages."""
+    for name in ("index_dir", "cache_dir", "feedback_dir"):
+        monkeypatch.setenv(f"ASSISTANT_{name.upper()}", str(tmp_path / name))
+    settings = Settings(rate_limit="1000/minute", search_rate_limit="1000/minute")
+    embedder = HashingEmbedder()
+    Pipeline(settings, embedder=embedder).ingest(SEED_CORPUS, show_progress=False)
+    # The hashing encoder has no fitted reader: this one reads only the passage's rank in
+    # the pool, the later the better, so it reverses retrieval's order.
+    last_first = ReaderModel(("passage_rank",), np.zeros(1, np.float32), np.ones(1, np.float32),
+                             np.ones(1, np.float32), 0.0)
+    monkeypatch.setattr(pipeline_module, "load_embedder", lambda settings: embedder)
+    monkeypatch.setattr(pipeline_module, "fitted_reader", lambda encoder: last_first)
+
+    assert cli.main(["search", NETCO, "--json", "--k", "3"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    service = build_assistant(settings)
+    with TestClient(create_app(settings, service, with_ui=False)) as client:
+        served = client.get("/api/search", params={"q": NETCO, "k": 3})
+        refused = client.get("/api/search", params={"q": "?!"})
+    assert served.status_code == 200 and printed == served.json()
+    retrieved = [h.passage.passage_id for h in service.pipeline.search(NETCO, k=3).hits]
+    assert [h["passage_id"] for h in printed["hits"]] != retrieved  # the reader reordered
+
+    assert refused.status_code == 422
+    assert cli.main(["search", "?!"]) == 1  # a question without words: the API's message
+    assert capsys.readouterr().err == f"error: {refused.json()['error']['message']}\n"
