@@ -86,8 +86,8 @@ class Pipeline:
 
     @cached_property
     def fitted(self) -> Fitted:
-        """Read once the encoder is loaded: its name keys every fitted file, and a server
-        loads it in the background (`/api/health` says 503 meanwhile)."""
+        """Read once the encoder is loaded, since its name keys every fitted file; a server's
+        warm-up reads them after the retriever (`/api/health` says 503 until then)."""
         return load_fitted(self.embedder.name)
 
     @property
@@ -123,7 +123,8 @@ class Pipeline:
 
     @property
     def is_loaded(self) -> bool:
-        return self._live is not None
+        """The retriever (the model and the index) and the fitted files are loaded."""
+        return self._live is not None and "fitted" in vars(self)  # a cached_property, once read
 
     @property
     def retriever(self) -> Retriever:

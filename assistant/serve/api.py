@@ -104,7 +104,8 @@ def search(q: Annotated[Question, Query()], state: State,
 
 @api_router.get("/health", response_model=HealthResponse)
 def health(state: State) -> Any:
-    """200 when the model and the index are loaded; 503 with the reason otherwise."""
+    """200 when the model, the index and the fitted files are loaded; 503 with the reason
+    otherwise."""
     reason = state.readiness.status()
     if reason is not None:
         return error_response(503, reason, {"Retry-After": str(RETRY_AFTER_S)})

@@ -1,6 +1,7 @@
 """What the API's handlers share: the service, the per-client budgets, the feedback log and
-whether the model and the index are loaded, kept on the app by `api.install_api`; the
-handlers of /api (api.py) and /v1 (openai_api.py) get it through the `State` dependency."""
+whether the model, the index and the fitted files are loaded, kept on the app by
+`api.install_api`; the handlers of /api (api.py) and /v1 (openai_api.py) get it through the
+`State` dependency."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ class RateLimit:
 
 
 class Readiness:
-    """Loads the model and the index in the background; health reports how far it got."""
+    """Loads the model, the index and the files fitted for the encoder in the background, so
+    that the first question waits for none of them; health reports how far it got."""
 
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
@@ -55,7 +57,7 @@ class Readiness:
         self.error: str | None = None
 
     def loaded(self) -> bool:
-        return self.pipeline.is_loaded  # the retriever holds the model and the index
+        return self.pipeline.is_loaded  # the retriever (model, index) and the fitted files
 
     def start(self) -> None:
         with self._lock:
@@ -66,13 +68,15 @@ class Readiness:
 
     def _load(self) -> None:
         try:
-            self.pipeline.retriever  # noqa: B018
+            self.pipeline.retriever  # noqa: B018  (the model and the index)
+            self.pipeline.fitted  # noqa: B018  (after the encoder: its name keys them)
             self.error = None
         except AssistantError as error:
             self.error = str(error)
         except Exception:  # noqa: BLE001  (reported by health, logged here)
-            logger.exception("loading the model and the index failed")
-            self.error = "The model or the index could not be loaded; see the server log."
+            logger.exception("loading the model, the index or the fitted files failed")
+            self.error = ("The model, the index or the fitted files could not be loaded; see the "
+                          "server log.")
 
     def status(self) -> str | None:
         """None when ready, else the reason (a failed load is retried on the next call)."""

@@ -46,10 +46,10 @@ UI_FILE = Path(__file__).resolve().parents[2] / "ui.py"  # the Gradio chat, besi
 
 def create_app(settings: Settings, service: Assistant | None = None, *,
                with_ui: bool = True) -> FastAPI:
-    """The app `assistant serve` runs. The model and the index load in the background at
-    start-up (`/api/health` says 503 until they are ready); the chat is mounted at `/` when
-    `ui.py` (the Gradio chat) exists and `with_ui` is true. Limits and origins come from the
-    service's settings."""
+    """The app `assistant serve` runs. The model, the index and the fitted files load in the
+    background at start-up (`/api/health` says 503 until they are ready); the chat is mounted
+    at `/` when `ui.py` (the Gradio chat) exists and `with_ui` is true. Limits and origins come
+    from the service's settings."""
     settings = service.settings if service else settings
 
     @asynccontextmanager
