@@ -158,3 +158,38 @@ def test_the_cli_and_the_api_search_give_the_readers_order(tmp_path, monkeypatch
     assert refused.status_code == 422
     assert cli.main(["search", "?!"]) == 1  # a question without words: the API's message
     assert capsys.readouterr().err == f"error: {refused.json()['error']['message']}\n"
+
+
+def _pools(questions: int, answerable: bool, seed: int) -> list:
+    """Synthetic pools of 20 sentences: the evidence scores higher on "cosine" alone."""
+    from assistant.fitted.reader_data import TrainQuestion
+    from assistant.fitted.train_reader import Pool
+
+    rng = np.random.default_rng(seed)
+    pools = []
+    for number in range(questions):
+        scalars = rng.normal(size=(20, len(SCALARS))).astype(np.float32)
+        labels = np.zeros(20)
+        if answerable:
+            labels[number % 20] = 1.0
+            scalars[number % 20, SCALARS.index("cosine")] += 4.0
+        else:  # near-misses: everything that ranks well looks like the evidence elsewhere
+            scalars[:, SCALARS.index("lexical")] += 2.0
+        question = TrainQuestion(f"q{seed}-{number}", f"d{number % 7}", "en", "?",
+                                 ("x",) if answerable else ())
+        pools.append(Pool(question, scalars, labels, np.arange(20), labels.astype(bool)))
+    return pools
+
+
+def test_the_reader_is_trained_to_put_the_evidence_first_and_near_misses_do_not_pull_it() -> None:
+    from assistant.fitted.train_reader import fit
+
+    answerable = _pools(300, True, 0)
+    model = fit(answerable)
+    held_out = _pools(40, True, 1)
+    first = [p.labels[int(np.argmax(model.logits(p.scalars, SCALARS)))] for p in held_out]
+    assert np.mean(first) > 0.9
+    assert model.weights[SCALARS.index("cosine")] == max(model.weights)
+    # Which sentence answers is learned inside each question's pool: pools without evidence
+    # teach nothing about that, so they leave the weights as they were.
+    assert np.allclose(fit(answerable + _pools(100, False, 2)).weights, model.weights, atol=1e-5)

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from assistant.config import Settings
+from assistant.pipeline import Pipeline
 
 REPO = Path(__file__).resolve().parents[2]
 TRAIN = REPO.parent / "shared" / "train"
@@ -56,3 +60,15 @@ def write_corpus(documents: list[dict], folder: Path, seeds: Path | None = REPO 
     if seeds is not None:
         for path in seeds.glob("*.txt*"):
             shutil.copy2(path, folder / path.name)
+
+
+def build_index(index: Path, settings: Settings) -> Pipeline:
+    """The housing-qa knowledge base (plus the seeds), indexed once into `index`."""
+    pipeline = Pipeline(settings, index_dir=index)
+    if pipeline.location.current() is None:
+        documents, _ = read_housing_qa(HOUSING_QA)
+        with tempfile.TemporaryDirectory() as corpus:
+            write_corpus(documents, Path(corpus))
+            report = pipeline.ingest(Path(corpus))
+        print(f"indexed {report.documents} documents, {report.passages} passages into {index}")
+    return pipeline
