@@ -182,7 +182,7 @@ class Assistant:
                                         self.answerer.candidates(found.retrieved.hits))
         scored = (self.answerer.with_readings(self.answerer.candidates(found.result.hits),
                                               found.readings) if found.readings else retrieved)
-        return found.result, scored, self.policy.assess(found.retrieved, retrieved, language)
+        return found.result, scored, self.policy.assess(found.retrieved, retrieved, language, scored)
 
     def stream(self, question: str, history: Sequence[Turn] = (), language: str | None = None,
                region: str | None = None) -> Iterator[str | Answer]:

@@ -46,7 +46,7 @@ class FixedPolicy:
     def __init__(self, answer: Sequence[str] = ("nl", "fr", "en")) -> None:
         self.answer = tuple(answer)
 
-    def assess(self, result, scored, language: str):
+    def assess(self, result, scored, language: str, read=None):
         from assistant.answer.refusal import Evidence
 
         return Evidence({}, refused=not scored or language not in self.answer)

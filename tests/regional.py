@@ -58,7 +58,7 @@ class LandlordPolicy:
     """Refuses questions about a landlord, answers the rest whenever a sentence was scored
     (the fitted decision reads the real encoder's cosines, not the hashing embedder's)."""
 
-    def assess(self, result, scored, language: str):
+    def assess(self, result, scored, language: str, read=None):
         from assistant.answer.refusal import Evidence
 
         return Evidence({}, refused=not scored or bool(REFUSE.search(result.question)))

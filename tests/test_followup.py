@@ -109,7 +109,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
 class _AnswerEverything:
     """The base refusal decision, forced to answer whenever a sentence was scored."""
 
-    def assess(self, result, scored, language: str) -> Evidence:
+    def assess(self, result, scored, language: str, read=None) -> Evidence:
         return Evidence({}, refused=not scored)
 
 

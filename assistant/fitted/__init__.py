@@ -17,13 +17,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 FOLDER = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class LogisticModel:
-    """P(positive) = sigmoid(w . (x - mean) / scale + b); `threshold` is the operating point."""
+    """P(positive) = sigmoid(w . (x - mean) / scale + b); `threshold` is the operating point.
+
+    `operating_points`, when fitted: (log of the knowledge base's passages, threshold) pairs,
+    one per knowledge base the model learned from; between them the threshold is
+    interpolated, beyond them the nearest holds (`at_size`)."""
 
     features: tuple[str, ...]
     mean: tuple[float, ...]
@@ -31,6 +37,15 @@ class LogisticModel:
     weights: tuple[float, ...]
     intercept: float
     threshold: float
+    operating_points: tuple[tuple[float, float], ...] = ()
+
+    def at_size(self, log_passages: float) -> tuple[float, float]:
+        """The size within the fitted range, and the threshold there."""
+        if not self.operating_points:
+            return log_passages, self.threshold
+        sizes, thresholds = zip(*sorted(self.operating_points))
+        size = min(max(log_passages, sizes[0]), sizes[-1])
+        return size, float(np.interp(size, sizes, thresholds))
 
     def probability(self, values: Mapping[str, float]) -> float:
         z = self.intercept + sum(
@@ -40,16 +55,20 @@ class LogisticModel:
 
     def as_dict(self) -> dict:
         """One entry per feature (read as: its weight per standard deviation from the mean)."""
-        return {"features": {name: {"weight": w, "mean": m, "scale": s} for name, m, s, w
+        data = {"features": {name: {"weight": w, "mean": m, "scale": s} for name, m, s, w
                              in zip(self.features, self.mean, self.scale, self.weights)},
                 "intercept": self.intercept, "threshold": self.threshold}
+        if self.operating_points:
+            data["operating_points"] = [list(point) for point in self.operating_points]
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping) -> LogisticModel:
         features = data["features"]
         column = lambda key: tuple(float(features[name][key]) for name in features)  # noqa: E731
         return cls(tuple(features), column("mean"), column("scale"), column("weight"),
-                   float(data["intercept"]), float(data["threshold"]))
+                   float(data["intercept"]), float(data["threshold"]),
+                   tuple((float(size), float(t)) for size, t in data.get("operating_points", ())))
 
 
 @lru_cache(maxsize=None)

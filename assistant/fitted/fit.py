@@ -1,16 +1,24 @@
-"""Refit the answer-or-refuse decision from the eval files, and report it cross-validated.
+"""Refit the answer-or-refuse decision, and report it cross-validated.
 
-    python -m assistant.fitted.fit [--eval-dir ../shared/eval] [--index DIR] [--write]
+    python -m assistant.fitted.fit [--eval-dir ../shared/eval] [--index DIR]
+                                   [--housing-qa-index DIR] [--write]
 
-Every question goes through the product as a user's would (conversations replay their
-earlier turns), and the features the decision reads are recorded. A logistic regression
+Two sources: the eval files over the seed knowledge base (answerable, near-miss and real
+citizens' off-topic questions), and shared/train/housing-qa.jsonl over its own 165-document
+knowledge base (train_reader.build_index: 800 answerable questions, 320 near-misses, which
+the eval files have only 14 of). Every question goes through the product as a user's would
+(conversations replay their earlier turns), and the features the decision reads are
+recorded. A logistic regression
 (scikit-learn, standardized features, balanced classes) is then judged by 5-fold
 cross-validation grouped so that no fold sees a test question's evidence document
-(answerable) or its other-language twin (the real citizens' questions come in FR and NL).
-The operating point is chosen inside each training fold, from its own inner
-cross-validation, at 2% false refusals; the figures printed are the outer folds' decisions,
+(answerable; a housing-qa question's document, near-misses included) or its other-language
+twin (the real citizens' questions come in FR and NL).
+One model serves both knowledge bases (it reads their size), but each has its own operating
+point, chosen inside each training fold from its own inner cross-validation at 2% false
+refusals of that knowledge base's answerable questions (one point for both refused 5% of
+the seeds' answerable questions); the figures printed are the outer folds' decisions,
 never a question the model was fitted on. `--write` stores the model fitted on everything,
-with the operating point from cross-validated probabilities, in refusal.json for the
+with the operating points from cross-validated probabilities, in refusal.json for the
 configured encoder.
 """
 
@@ -20,6 +28,7 @@ import argparse
 import json
 import math
 import re
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,6 +44,7 @@ from assistant.service import Assistant
 from assistant.wiring import build_assistant
 from assistant.types import Document
 from . import FOLDER, LogisticModel
+from .reader_data import HOUSING_QA, TrainQuestion, build_index, read_housing_qa
 
 REPO = Path(__file__).resolve().parents[2]
 EVAL_FILES = ("dev.jsonl", "dev2.jsonl", "conversations_dev.jsonl", "real_offtopic_dev.jsonl")
@@ -46,7 +56,8 @@ _TWIN = re.compile(r"^bsard-(fr|nl)-")
 
 @dataclass(frozen=True)
 class Row:
-    question: EvalQuestion
+    source: str  # eval | housing-qa
+    lang: str
     kind: str  # answerable | near-miss | off-topic
     group: str
     features: dict[str, float]
@@ -76,7 +87,19 @@ def collect(service: Assistant, paths: list[Path], corpus: Path) -> list[Row]:
         for question in read_questions(path):
             evidence = service.evidence(question.q, replay_history(service, question))
             features = {name: evidence.features[name] for name in FEATURES}
-            rows.append(Row(question, _kind(path, question), _group(question, documents), features))
+            rows.append(Row("eval", question.lang, _kind(path, question),
+                            _group(question, documents), features))
+    return rows
+
+
+def collect_housing_qa(service: Assistant, questions: list[TrainQuestion]) -> list[Row]:
+    """The housing-qa questions, asked of its own knowledge base (no history)."""
+    rows = []
+    for question in questions:
+        features = service.evidence(question.q).features
+        rows.append(Row("housing-qa", question.lang,
+                        "answerable" if question.answerable else "near-miss",
+                        f"housing-qa:{question.doc_id}", {name: features[name] for name in FEATURES}))
     return rows
 
 
@@ -112,15 +135,19 @@ def operating_point(p_answerable: np.ndarray) -> float:
 
 
 def cross_validate(rows: list[Row]) -> np.ndarray:
-    """Outer-fold refusal decisions; each fold's threshold comes from its training part only."""
+    """Outer-fold refusal decisions; each fold's thresholds come from its training part only."""
     from sklearn.model_selection import GroupKFold
 
     x, y, groups = _arrays(rows)
+    sources = np.array([r.source for r in rows])
     refused = np.zeros(len(rows), dtype=bool)
     for train, test in GroupKFold(n_splits=FOLDS).split(x, y, groups):
         inner = _out_of_fold(x[train], y[train], groups[train], FOLDS - 1)
-        threshold = operating_point(inner[y[train] == 1])
-        refused[test] = _probabilities(_fit(x[train], y[train]), x[test]) < threshold
+        answered = y[train] == 1
+        threshold = {source: operating_point(inner[answered & (sources[train] == source)])
+                     for source in set(sources[train])}
+        refused[test] = (_probabilities(_fit(x[train], y[train]), x[test])
+                         < np.array([threshold[source] for source in sources[test]]))
     return refused
 
 
@@ -131,27 +158,34 @@ def _arrays(rows: list[Row]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def report(rows: list[Row], refused: np.ndarray) -> list[dict]:
     lines = []
-    for kind in ("answerable", "near-miss", "off-topic"):
-        for language in ("all", *LANGUAGES):
-            picked = [i for i, r in enumerate(rows) if r.kind == kind
-                      and language in ("all", r.question.lang)]
-            if not picked:
-                continue
-            values = refused[picked].astype(float)
-            low, high = bootstrap_interval(values)
-            lines.append({"kind": kind, "lang": language, "n": len(picked),
-                          "refused": round(float(values.mean()), 3),
-                          "interval": [round(low, 3), round(high, 3)]})
+    for source in ("eval", "housing-qa"):
+        for kind in ("answerable", "near-miss", "off-topic"):
+            for language in ("all", *LANGUAGES):
+                picked = [i for i, r in enumerate(rows) if r.source == source and r.kind == kind
+                          and language in ("all", r.lang)]
+                if not picked:
+                    continue
+                values = refused[picked].astype(float)
+                low, high = bootstrap_interval(values)
+                lines.append({"source": source, "kind": kind, "lang": language, "n": len(picked),
+                              "refused": round(float(values.mean()), 3),
+                              "interval": [round(low, 3), round(high, 3)]})
     return lines
 
 
 def final_model(rows: list[Row]) -> LogisticModel:
     x, y, groups = _arrays(rows)
     mean, scale, model = _fit(x, y)
-    threshold = operating_point(_out_of_fold(x, y, groups, FOLDS)[y == 1])
+    held_out = _out_of_fold(x, y, groups, FOLDS)
+    points = []
+    for source in sorted({r.source for r in rows}):
+        picked = np.array([r.source == source for r in rows])
+        size = rows[int(np.argmax(picked))].features["size"]
+        points.append((round(size, 6), round(operating_point(held_out[picked & (y == 1)]), 6)))
+    points.sort()
     return LogisticModel(FEATURES, tuple(mean.round(6)), tuple(scale.round(6)),
                          tuple(model.coef_[0].round(6)), round(float(model.intercept_[0]), 6),
-                         round(threshold, 6))
+                         points[0][1], tuple(points))
 
 
 def dump(data: dict) -> str:
@@ -182,32 +216,43 @@ def store_fitted(decision: str, encoder: str, fitted: dict, paths: list[Path], *
     return path
 
 
+def neutral_model() -> LogisticModel:
+    """Features only: a model that answers everything, so the fit never reads its own output."""
+    return LogisticModel(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES),
+                         (0.0,) * len(FEATURES), 0.0, 0.0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--eval-dir", type=Path, default=REPO.parent / "shared" / "eval")
     parser.add_argument("--index", type=Path, default=None)
+    parser.add_argument("--housing-qa-index", type=Path,
+                        default=Path(tempfile.gettempdir()) / "housing-qa-index",
+                        help="housing-qa's knowledge base (built there once when missing)")
     parser.add_argument("--write", action="store_true", help="store the model in refusal.json")
     args = parser.parse_args(argv)
     settings = Settings()
-    # Features only: a neutral model that answers everything, so the fit never reads its own output.
-    neutral = LogisticModel(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES),
-                            (0.0,) * len(FEATURES), 0.0, 0.0)
+    neutral = neutral_model()
     service = build_assistant(settings, index_dir=args.index, policy=RefusalPolicy(neutral))
     paths = [args.eval_dir / name for name in EVAL_FILES] + [HELDOUT]
     rows = collect(service, paths, settings.corpus_dir)
+    housing_qa = build_index(args.housing_qa_index, settings)
+    rows += collect_housing_qa(build_assistant(settings, pipeline=housing_qa,
+                                               policy=RefusalPolicy(neutral)),
+                               read_housing_qa(HOUSING_QA)[1])
     encoder = service.pipeline.embedder.name
     refused = cross_validate(rows)
     figures = report(rows, refused)
     print(f"encoder {encoder}: {len(rows)} questions, {len(set(r.group for r in rows))} groups; "
           f"refusal rate per kind, grouped {FOLDS}-fold cross-validation, 95% bootstrap interval")
     for line in figures:
-        print(f"  {line['kind']:<10} {line['lang']:<3} n={line['n']:>3}  refused {line['refused']:.3f} "
+        print(f"  {line['source']:<10} {line['kind']:<10} {line['lang']:<3} n={line['n']:>4}  refused {line['refused']:.3f} "
               f"[{line['interval'][0]:.3f}-{line['interval'][1]:.3f}]")
     if args.write:
         model = final_model(rows)
-        path = store_fitted("refusal", encoder, model.as_dict(), paths,
+        path = store_fitted("refusal", encoder, model.as_dict(), [*paths, HOUSING_QA],
                             questions=len(rows), cross_validated=figures)
-        print(f"wrote {path} for {encoder} (threshold {model.threshold})")
+        print(f"wrote {path} for {encoder} (operating points {model.operating_points})")
     return 0
 
 

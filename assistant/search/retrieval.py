@@ -43,6 +43,8 @@ class SearchResult:
     unknown_words: float = 0.0
     # The question's own vector: the reader compares it with the stored sentence vectors.
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
+    # Passages in the whole index: the refusal reads scores against the knowledge base's size.
+    passages: int = 0
 
 
 class Retriever:
@@ -71,7 +73,7 @@ class Retriever:
         ranked = sorted(fused.values(), key=lambda h: h.score, reverse=True)
         reranked = self._rerank(ranked, vector, asks_for_number(question))
         return SearchResult(question, language, tuple(reranked[:k]),
-                            self.lexical.unknown_share(question, language), vector)
+                            self.lexical.unknown_share(question, language), vector, len(self.lexical))
 
     def _fuse(self, hit: Hit, lexical: dict[str, float], language: str) -> Hit:
         same = hit.passage.meta.language == language  # stored with every passage
