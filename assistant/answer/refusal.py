@@ -3,9 +3,10 @@ refusal is chosen in regions.py).
 
 The decision is a logistic model over features of the search result and of the best
 sentence, fitted by `python -m assistant.fitted.fit` on the eval files (answerable,
-near-miss and real citizens' off-topic questions), per encoder, with cross-validation grouped
-by document and question; its operating point keeps false refusals at about 2% in that
-cross-validation (docs/answering.md has the figures). The features, measured before:
+near-miss and real citizens' off-topic questions over the seeds) and housing-qa (answerable
+questions and near-misses over its 165 documents), per encoder, with cross-validation
+grouped by document and question; each knowledge base's operating point keeps its false
+refusals at about 2% in that cross-validation (docs/answering.md has the figures). The features, measured before:
 - cosines alone overlap: any housing question is close to any housing text, and the level
   depends on the language pair;
 - what the question asks for must appear in the passage: the share of the question's

@@ -5,7 +5,7 @@
 
 Two sources: the eval files over the seed knowledge base (answerable, near-miss and real
 citizens' off-topic questions), and shared/train/housing-qa.jsonl over its own 165-document
-knowledge base (train_reader.build_index: 800 answerable questions, 320 near-misses, which
+knowledge base (reader_data.build_index: 800 answerable questions, 320 near-misses, which
 the eval files have only 14 of). Every question goes through the product as a user's would
 (conversations replay their earlier turns), and the features the decision reads are
 recorded. A logistic regression
