@@ -129,8 +129,9 @@ def held_out_product(index: Path, seed_index: Path | None, settings: Settings) -
     pipeline.fitted = replace(pipeline.fitted, reader=None)
     without = product_outcomes(build_assistant(settings, pipeline=pipeline), questions)
     table("housing-qa knowledge base, held-out documents, with the reader", with_reader)
-    table("same questions, encoder's order alone (no reader, the shipped refusal: "
-          "not held out for its housing-qa rows)", without)
+    table("same questions, encoder's order alone (no reader; its refusal columns are not "
+          "comparable: the shipped refusal reads the reader's logits, here replaced by the "
+          "encoder's sentence scores)", without)
 
 
 def timing(seed_index: Path | None, settings: Settings, repeat: int) -> None:
