@@ -40,6 +40,9 @@ class FakeLexical:
     def unknown_share(self, question, language):
         return 0.0
 
+    def __len__(self) -> int:
+        return len(self.scores)
+
 
 def retriever(dense, outside, lexical, depth=3, candidates=5) -> tuple[Retriever, FakeStore]:
     store = FakeStore(dense, outside)
