@@ -37,8 +37,7 @@ from assistant.answer.refusal import RefusalPolicy  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.fitted import fit as refusal_fit  # noqa: E402
 from assistant.evaluation import bootstrap_interval, format_rate, read_questions, supports  # noqa: E402
-from assistant.fitted.reader_data import HOUSING_QA, TrainQuestion, read_housing_qa  # noqa: E402
-from assistant.fitted.reader_data import build_index  # noqa: E402
+from assistant.fitted.reader_data import HOUSING_QA, TrainQuestion, build_index, read_housing_qa  # noqa: E402
 from assistant.fitted.train_reader import FOLDS, collect, fit  # noqa: E402
 from assistant.pipeline import Pipeline  # noqa: E402
 from assistant.read.reader import Reader  # noqa: E402

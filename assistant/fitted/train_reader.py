@@ -6,16 +6,16 @@ The 160 documents of shared/train/housing-qa.jsonl and the seed documents are in
 knowledge base (into DIR, built once when missing; about 2 minutes with EmbeddingGemma on
 2 cores); each of the 1,120 questions is searched through the product's own retrieval
 (`Settings.reader_pool` passages) and every pooled sentence becomes a pair labelled 1 when it
-holds the question's evidence (never for a near-miss). A logistic regression over the
-scalars of read/features.py is judged by 5-fold cross-validation grouped by document: the
+holds the question's evidence (never for a near-miss). A linear scorer over the scalars of
+read/features.py is judged by 5-fold cross-validation grouped by document: the
 figures printed are about questions on documents the model never saw, with 95% bootstrap
 intervals, against retrieval's own order on the same pool.
 
 The model is linear (weights per scalar, as before) but trained listwise: per question, a
 softmax over its pooled sentences, maximising the share that falls on the evidence. That is
 the decision it serves (which sentence, and so which passage, comes first); a pointwise
-logistic regression with balanced classes gave 0.646 held-out passage@1 on the same pools
-against 0.670 (READER.md). `--write` stores the model
+logistic regression with balanced classes gave 0.647 held-out passage@1 on the same pools
+against 0.671 (READER.md). `--write` stores the model
 fitted on every question in reader.json for the configured encoder. The seed knowledge
 base and shared/eval are never training data here.
 """
