@@ -134,6 +134,12 @@ def operating_point(p_answerable: np.ndarray) -> float:
     return float(ordered[allowed])
 
 
+def _thresholds(p_answerable: np.ndarray, y: np.ndarray, sources: np.ndarray) -> dict[str, float]:
+    """Each knowledge base's operating point, from its own answerable questions."""
+    return {source: operating_point(p_answerable[(y == 1) & (sources == source)])
+            for source in set(sources)}
+
+
 def cross_validate(rows: list[Row]) -> np.ndarray:
     """Outer-fold refusal decisions; each fold's thresholds come from its training part only."""
     from sklearn.model_selection import GroupKFold
@@ -143,9 +149,7 @@ def cross_validate(rows: list[Row]) -> np.ndarray:
     refused = np.zeros(len(rows), dtype=bool)
     for train, test in GroupKFold(n_splits=FOLDS).split(x, y, groups):
         inner = _out_of_fold(x[train], y[train], groups[train], FOLDS - 1)
-        answered = y[train] == 1
-        threshold = {source: operating_point(inner[answered & (sources[train] == source)])
-                     for source in set(sources[train])}
+        threshold = _thresholds(inner, y[train], sources[train])
         refused[test] = (_probabilities(_fit(x[train], y[train]), x[test])
                          < np.array([threshold[source] for source in sources[test]]))
     return refused
@@ -176,13 +180,9 @@ def report(rows: list[Row], refused: np.ndarray) -> list[dict]:
 def final_model(rows: list[Row]) -> LogisticModel:
     x, y, groups = _arrays(rows)
     mean, scale, model = _fit(x, y)
-    held_out = _out_of_fold(x, y, groups, FOLDS)
-    points = []
-    for source in sorted({r.source for r in rows}):
-        picked = np.array([r.source == source for r in rows])
-        size = rows[int(np.argmax(picked))].features["size"]
-        points.append((round(size, 6), round(operating_point(held_out[picked & (y == 1)]), 6)))
-    points.sort()
+    threshold = _thresholds(_out_of_fold(x, y, groups, FOLDS), y, np.array([r.source for r in rows]))
+    size = {r.source: r.features["size"] for r in rows}  # one knowledge base per source
+    points = sorted((round(size[source], 6), round(t, 6)) for source, t in threshold.items())
     return LogisticModel(FEATURES, tuple(mean.round(6)), tuple(scale.round(6)),
                          tuple(model.coef_[0].round(6)), round(float(model.intercept_[0]), 6),
                          points[0][1], tuple(points))
