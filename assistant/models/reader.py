@@ -1,4 +1,4 @@
-"""The reader's fitted model: a logistic model over named features, one per encoder, in
+"""The reader's fitted model: a linear scorer over named features (trained listwise), one per encoder, in
 fitted/reader.json (trained by assistant/fitted/train_reader.py). The reading stage
 (read/reader.py) computes the features and applies it; `assistant prepare` verifies it.
 """
@@ -69,7 +69,7 @@ def verify_reader(encoder: str, known: Sequence[str]) -> str:
                                     "assistant.fitted.train_reader --write).") from None
     if model is None:
         return f"no reader fitted for {encoder}: passages keep retrieval's order"
-    return (f"reader for {encoder}: logistic over {len(model.features)} features, fitted "
+    return (f"reader for {encoder}: linear over {len(model.features)} features, fitted "
             f"{stored.get('fitted', '?')}, verified (probe logit {model.probe()})")
 
 
